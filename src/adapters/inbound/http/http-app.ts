@@ -1,0 +1,34 @@
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import { handleErrors } from './errors.middleware.js';
+import { healthRoutes } from './health.routes.js';
+import type { OrderUseCases, RequestLogger, ServiceHealth } from './http-context.js';
+import { avakartRoutes } from './avakart.routes.js';
+import { orderRoutes } from './order.routes.js';
+import { logRequests } from './request-log.middleware.js';
+
+export interface HttpAppDependencies {
+  readonly useCases: OrderUseCases;
+  readonly health: ServiceHealth;
+  readonly log: RequestLogger;
+}
+
+export function buildHttpApp({ useCases, health, log }: HttpAppDependencies): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true; // errors are logged once, by handleErrors
+  app.use(logRequests(log));
+  app.use(handleErrors(log));
+  app.use(async (ctx, next) => {
+    if (health.isShuttingDown()) ctx.set('Connection', 'close');
+    await next();
+  });
+  const router = new Router();
+  healthRoutes(router, health);
+  // The compatibility routes go first: /orders/create must not be read as an order id.
+  avakartRoutes(router, useCases);
+  orderRoutes(router, useCases);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

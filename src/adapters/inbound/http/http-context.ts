@@ -1,0 +1,26 @@
+import type { ChangeOrderStatus } from '../../../application/change-order-status.use-case.js';
+import type { GetOrder } from '../../../application/get-order.use-case.js';
+import type { ListUserOrders } from '../../../application/list-user-orders.use-case.js';
+import type { PlaceOrder } from '../../../application/place-order.use-case.js';
+
+/** What the HTTP adapter drives: the use cases, nothing else of the application. */
+export interface OrderUseCases {
+  readonly placeOrder: PlaceOrder;
+  readonly getOrder: GetOrder;
+  readonly listUserOrders: ListUserOrders;
+  readonly changeOrderStatus: ChangeOrderStatus;
+}
+
+/** What the health routes need to know about the process and its storage backend. */
+export interface ServiceHealth {
+  isStarted(): boolean;
+  isShuttingDown(): boolean;
+  /** Resolves when the storage backend answers; rejects (or times out) otherwise. */
+  checkBackend(): Promise<void>;
+}
+
+/** The slice of a pino logger the HTTP adapter uses. */
+export interface RequestLogger {
+  info(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}

@@ -1,0 +1,54 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { IDENTIFIER_RULE, isBookId, isOrderId, isUserId, type BookId, type OrderId, type UserId } from '../../../domain/identifiers.js';
+import { ORDER_STATUSES, isOrderStatus, type OrderStatus } from '../../../domain/order-status.js';
+import { QUANTITY_RULE, isQuantity, type Quantity } from '../../../domain/quantity.js';
+import type { FieldError } from './problem-details.js';
+
+/** A codec for a domain value: the domain says what is valid, the codec says why not. */
+const refined = <A extends B, B>(base: t.Type<B, B, unknown>, name: string, guard: (b: B) => b is A, rule: string) =>
+  new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => base.is(u) && guard(u),
+    (u, c) => (base.is(u) && guard(u) ? t.success(u) : t.failure(u, c, `must be ${rule}`)),
+    t.identity,
+  );
+
+const stringWith = <A extends string>(name: string, guard: (s: string) => s is A, rule: string) =>
+  refined<A, string>(t.string, name, guard, `a string of ${rule}`);
+
+export const BookIdCodec = stringWith<BookId>('BookId', isBookId, IDENTIFIER_RULE);
+export const UserIdCodec = stringWith<UserId>('UserId', isUserId, IDENTIFIER_RULE);
+export const OrderIdCodec = stringWith<OrderId>('OrderId', isOrderId, IDENTIFIER_RULE);
+export const QuantityCodec = refined<Quantity, number>(t.number, 'Quantity', isQuantity, QUANTITY_RULE);
+export const OrderStatusCodec = refined<OrderStatus, string>(t.string, 'OrderStatus', isOrderStatus,
+  `one of ${ORDER_STATUSES.join(', ')}`);
+
+export const PlaceOrderBody = t.exact(t.type({ bookId: BookIdCodec, userId: UserIdCodec, quantity: QuantityCodec }));
+export const ChangeStatusBody = t.exact(t.type({ status: OrderStatusCodec }));
+export const AvakartCreateBody = t.exact(t.type({ book_id: BookIdCodec, user_id: UserIdCodec, quantity: QuantityCodec }));
+export const AvakartStatusBody = t.exact(t.type({ order_id: OrderIdCodec, status: OrderStatusCodec }));
+
+/** Decodes input and reports every offending field, never the value itself (it may be huge or hostile). */
+export function decode<A>(codec: t.Decoder<unknown, A>, input: unknown): E.Either<FieldError[], A> {
+  const result = codec.decode(input);
+  if (E.isRight(result)) return E.right(result.right);
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const error of result.left) {
+    const keys = error.context.map((entry) => entry.key).filter((key) => key !== '');
+    const pointer = keys.length ? `/${keys.join('/')}` : '';
+    if (seen.has(pointer)) continue;
+    seen.add(pointer);
+    errors.push({ pointer, detail: detailOf(error) });
+  }
+  return E.left(errors);
+}
+
+function detailOf(error: t.ValidationError): string {
+  const expected = error.context[error.context.length - 1]?.type;
+  if (error.context.length > 1 && error.value === undefined) return 'is required';
+  if (error.message) return error.message;
+  if (error.context.length === 1) return 'must be a JSON object';
+  return `must be ${expected?.name ?? 'valid'}`;
+}

@@ -1,0 +1,18 @@
+import type { StorageBackend } from '../storage-backend.js';
+import { SqliteDatabase, type SqliteOptions } from './sqlite-database.js';
+import { SqliteInventory } from './sqlite-inventory.adapter.js';
+import { SqliteOrderRepository } from './sqlite-order-repository.adapter.js';
+
+/** The default backend: one SQLite file under DATA_DIR, durable across restarts and kill -9. */
+export function openEmbeddedBackend(options: SqliteOptions): StorageBackend {
+  const database = SqliteDatabase.open(options);
+  const inventory = new SqliteInventory(database);
+  return {
+    name: 'embedded',
+    orders: new SqliteOrderRepository(database),
+    inventory,
+    catalog: inventory,
+    check: async () => database.ping(),
+    close: async () => database.close(),
+  };
+}

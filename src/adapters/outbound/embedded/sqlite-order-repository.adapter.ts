@@ -1,0 +1,105 @@
+import type { Statement } from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import type { BookId, OrderId, UserId } from '../../../domain/identifiers.js';
+import type { Money } from '../../../domain/money.js';
+import { Order } from '../../../domain/order.js';
+import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
+import { isOrderStatus } from '../../../domain/order-status.js';
+import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
+import type { Quantity } from '../../../domain/quantity.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+
+interface OrderRow {
+  id: string;
+  book_id: string;
+  user_id: string;
+  quantity: number;
+  unit_price_cents: number;
+  total_cents: number;
+  status: string;
+  created_at: number;
+  updated_at: number;
+  version: number;
+}
+
+const COLUMNS = 'id, book_id, user_id, quantity, unit_price_cents, total_cents, status, created_at, updated_at, version';
+
+export class SqliteOrderRepository implements OrderRepository {
+  private readonly insert: Statement;
+  private readonly selectById: Statement<[string], OrderRow>;
+  private readonly selectFirstPage: Statement<[string, number], OrderRow>;
+  private readonly selectPageAfter: Statement<[string, number, number, string, number], OrderRow>;
+  private readonly updateIfVersion: Statement;
+
+  constructor(private readonly store: SqliteDatabase) {
+    const db = store.db;
+    this.insert = db.prepare(`INSERT INTO orders (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.selectById = db.prepare(`SELECT ${COLUMNS} FROM orders WHERE id = ?`);
+    this.selectFirstPage = db.prepare(
+      `SELECT ${COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+    );
+    this.selectPageAfter = db.prepare(
+      `SELECT ${COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+       ORDER BY created_at DESC, id DESC LIMIT ?`,
+    );
+    this.updateIfVersion = db.prepare(
+      'UPDATE orders SET status = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?',
+    );
+  }
+
+  add(order: Order): Promise<void> {
+    const o = order.toSnapshot();
+    return this.store.write(() => {
+      this.insert.run(o.id, o.bookId, o.userId, o.quantity, o.unitPrice, o.total, o.status,
+        o.createdAt.getTime(), o.updatedAt.getTime(), o.version);
+    });
+  }
+
+  findById(id: OrderId): Promise<Order | undefined> {
+    return this.store.read(() => {
+      const row = this.selectById.get(id);
+      return row && toOrder(row);
+    });
+  }
+
+  listByUser(userId: UserId, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
+    return this.store.read(() => {
+      const rows = after
+        ? this.selectPageAfter.all(userId, after.createdAt.getTime(), after.createdAt.getTime(), after.id, limit)
+        : this.selectFirstPage.all(userId, limit);
+      return rows.map(toOrder);
+    });
+  }
+
+  update(id: OrderId, change: OrderChange): Promise<E.Either<OrderError, Order>> {
+    // Read, change and write inside one write: nothing else runs in between, and the version guard states it.
+    return this.store.write(() => {
+      const row = this.selectById.get(id);
+      if (!row) return E.left(orderNotFound(id));
+      const current = toOrder(row);
+      const changed = change(current);
+      if (E.isRight(changed) && changed.right !== current) {
+        const next = changed.right.toSnapshot();
+        const written = this.updateIfVersion.run(next.status, next.updatedAt.getTime(), next.version, id, current.version);
+        if (written.changes !== 1) throw new Error(`order ${id} changed under an exclusive write`);
+      }
+      return changed;
+    });
+  }
+}
+
+function toOrder(row: OrderRow): Order {
+  if (!isOrderStatus(row.status)) throw new Error(`order ${row.id} has unknown status ${row.status} in the store`);
+  return Order.rehydrate({
+    id: row.id as OrderId,
+    bookId: row.book_id as BookId,
+    userId: row.user_id as UserId,
+    quantity: row.quantity as Quantity,
+    unitPrice: row.unit_price_cents as Money,
+    total: row.total_cents as Money,
+    status: row.status,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    version: row.version,
+  });
+}

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+
+export const STORAGE_BACKENDS = ['embedded', 'memory', 'storage-service', 'postgres'] as const;
+export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly backend: StorageBackendName;
+  readonly storageServiceUrl: string;
+  readonly dataDir: string;
+  readonly inventorySeedFile: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly shutdownTimeoutMs: number;
+  readonly embeddedSynchronous: 'full' | 'normal';
+}
+
+export const DEMO_CATALOG = fileURLToPath(new URL('./demo-catalog.json', import.meta.url));
+
+/** A codec from an environment string, with the sentence that explains a refusal. */
+const fromEnv = <A>(name: string, expected: string, parse: (raw: string) => A | undefined) =>
+  new t.Type<A, string, unknown>(
+    name,
+    (u): u is A => u !== undefined,
+    (u, c) => {
+      const parsed = typeof u === 'string' ? parse(u.trim()) : undefined;
+      return parsed === undefined ? t.failure(u, c, `expected ${expected}, got ${JSON.stringify(u)}`) : t.success(parsed);
+    },
+    String,
+  );
+
+const integer = (min: number, max: number) => (raw: string) =>
+  /^\d+$/.test(raw) && +raw >= min && +raw <= max ? +raw : undefined;
+const oneOf = <A extends string>(values: readonly A[]) => (raw: string) =>
+  (values as readonly string[]).includes(raw.toLowerCase()) ? (raw.toLowerCase() as A) : undefined;
+const nonEmpty = (raw: string) => (raw === '' ? undefined : raw);
+const httpUrl = (raw: string) => {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? raw.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Every variable the service reads; anything else in the environment is ignored. */
+export const ENV_CODECS = {
+  PORT: fromEnv('PORT', 'a port number from 0 to 65535', integer(0, 65535)),
+  SERVER_PORT: fromEnv('SERVER_PORT', 'a port number from 0 to 65535', integer(0, 65535)),
+  HOST: fromEnv('HOST', 'a host name or address', nonEmpty),
+  STORAGE_BACKEND: fromEnv('STORAGE_BACKEND', `one of ${STORAGE_BACKENDS.join(', ')}`, oneOf(STORAGE_BACKENDS)),
+  STORAGE_SERVICE_URL: fromEnv('STORAGE_SERVICE_URL', 'an http(s) URL', httpUrl),
+  DATA_DIR: fromEnv('DATA_DIR', 'a directory path', nonEmpty),
+  INVENTORY_SEED_FILE: fromEnv('INVENTORY_SEED_FILE', 'a file path', nonEmpty),
+  LOG_LEVEL: fromEnv('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, oneOf(LOG_LEVELS)),
+  SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
+  EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
+} as const;
+
+export type EnvName = keyof typeof ENV_CODECS;
+
+const Env = t.partial(ENV_CODECS);
+
+/** Decodes the environment; Left holds one line per offending variable, each naming it. */
+export function decodeConfig(env: Readonly<Record<string, string | undefined>>): E.Either<string[], Config> {
+  const present = Object.fromEntries(
+    Object.keys(ENV_CODECS).filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
+  );
+  return pipe(
+    Env.decode(present),
+    E.mapLeft((errors) => errors.map((e) => `${e.context[1]?.key ?? 'environment'}: ${e.message ?? 'invalid'}`)),
+    E.chain((v) =>
+      v.PORT !== undefined && v.SERVER_PORT !== undefined && v.PORT !== v.SERVER_PORT
+        ? E.left([`PORT (${v.PORT}) and SERVER_PORT (${v.SERVER_PORT}) are the same setting and disagree`])
+        : E.right(v),
+    ),
+    E.map((v) => ({
+      port: v.PORT ?? v.SERVER_PORT ?? 8082,
+      host: v.HOST ?? '0.0.0.0',
+      backend: v.STORAGE_BACKEND ?? (v.STORAGE_SERVICE_URL ? 'storage-service' : 'embedded'),
+      storageServiceUrl: v.STORAGE_SERVICE_URL ?? 'http://localhost:8083',
+      dataDir: v.DATA_DIR ?? './data',
+      inventorySeedFile: v.INVENTORY_SEED_FILE ?? DEMO_CATALOG,
+      logLevel: v.LOG_LEVEL ?? 'info',
+      shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+      embeddedSynchronous: v.EMBEDDED_SYNCHRONOUS ?? 'full',
+    })),
+  );
+}

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { Container, type ServiceIdentifier } from 'inversify';
+import { ChangeOrderStatus } from '../application/change-order-status.use-case.js';
+import { GetOrder } from '../application/get-order.use-case.js';
+import { ListUserOrders } from '../application/list-user-orders.use-case.js';
+import { PlaceOrder } from '../application/place-order.use-case.js';
+import type { Clock } from '../domain/ports/clock.port.js';
+import type { InventoryPort } from '../domain/ports/inventory.port.js';
+import type { OrderIdGenerator } from '../domain/ports/order-id-generator.port.js';
+import type { OrderRepository } from '../domain/ports/order-repository.port.js';
+import type { OrderUseCases } from '../adapters/inbound/http/http-context.js';
+import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
+import { SystemClock } from '../adapters/outbound/system/system-clock.adapter.js';
+import { UuidV7OrderIds } from '../adapters/outbound/system/uuid-v7-order-id.adapter.js';
+
+const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`order-service.${name}`);
+
+export const TOKENS = {
+  Clock: token<Clock>('Clock'),
+  OrderIds: token<OrderIdGenerator>('OrderIds'),
+  Orders: token<OrderRepository>('OrderRepository'),
+  Inventory: token<InventoryPort>('InventoryPort'),
+  PlaceOrder: token<PlaceOrder>('PlaceOrder'),
+  GetOrder: token<GetOrder>('GetOrder'),
+  ListUserOrders: token<ListUserOrders>('ListUserOrders'),
+  ChangeOrderStatus: token<ChangeOrderStatus>('ChangeOrderStatus'),
+} as const;
+
+export interface ContainerOverrides {
+  readonly clock?: Clock;
+  readonly orderIds?: OrderIdGenerator;
+}
+
+/**
+ * The composition root: the only place that knows which adapters serve which ports. Domain and application
+ * classes carry no decorators; they are built by factories from their resolved dependencies.
+ */
+export function buildContainer(backend: StorageBackend, overrides: ContainerOverrides = {}): Container {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.Clock).toConstantValue(overrides.clock ?? new SystemClock());
+  container.bind(TOKENS.OrderIds).toConstantValue(overrides.orderIds ?? new UuidV7OrderIds());
+  container.bind(TOKENS.Orders).toConstantValue(backend.orders);
+  container.bind(TOKENS.Inventory).toConstantValue(backend.inventory);
+
+  container.bind(TOKENS.PlaceOrder).toResolvedValue(
+    (orders: OrderRepository, inventory: InventoryPort, clock: Clock, ids: OrderIdGenerator) =>
+      new PlaceOrder(orders, inventory, clock, ids),
+    [TOKENS.Orders, TOKENS.Inventory, TOKENS.Clock, TOKENS.OrderIds],
+  );
+  container.bind(TOKENS.GetOrder).toResolvedValue((orders: OrderRepository) => new GetOrder(orders), [TOKENS.Orders]);
+  container.bind(TOKENS.ListUserOrders).toResolvedValue(
+    (orders: OrderRepository) => new ListUserOrders(orders),
+    [TOKENS.Orders],
+  );
+  container.bind(TOKENS.ChangeOrderStatus).toResolvedValue(
+    (orders: OrderRepository, inventory: InventoryPort, clock: Clock) => new ChangeOrderStatus(orders, inventory, clock),
+    [TOKENS.Orders, TOKENS.Inventory, TOKENS.Clock],
+  );
+  return container;
+}
+
+export const resolveUseCases = (container: Container): OrderUseCases => ({
+  placeOrder: container.get(TOKENS.PlaceOrder),
+  getOrder: container.get(TOKENS.GetOrder),
+  listUserOrders: container.get(TOKENS.ListUserOrders),
+  changeOrderStatus: container.get(TOKENS.ChangeOrderStatus),
+});

@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildHttpApp } from '../adapters/inbound/http/http-app.js';
+import { readSeedFile } from '../adapters/outbound/catalog/seed-file.js';
+import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
+import type { Config } from './config.js';
+import { buildContainer, resolveUseCases, type ContainerOverrides } from './container.js';
+import { createLogger, type Logger } from './logger.js';
+import { openStorageBackend } from './storage-backends.js';
+
+export interface RunningService {
+  readonly url: string;
+  readonly port: number;
+  readonly backend: StorageBackend;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes the store. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions extends ContainerOverrides {
+  readonly logger?: Logger;
+  /** Use this backend instead of opening the configured one (tests). */
+  readonly backend?: StorageBackend;
+}
+
+export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  let started = false;
+  let shuttingDown = false;
+
+  const backend = options.backend ?? (await openStorageBackend(config));
+  log.info({ backend: backend.name }, 'storage backend opened');
+  const container = buildContainer(backend, options);
+  const app = buildHttpApp({
+    useCases: resolveUseCases(container),
+    log,
+    health: {
+      isStarted: () => started,
+      isShuttingDown: () => shuttingDown,
+      checkBackend: () => backend.check(),
+    },
+  });
+
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app.callback());
+  try {
+    if (backend.catalog) {
+      const outcome = await backend.catalog.seed(await readSeedFile(config.inventorySeedFile));
+      log.info({ file: config.inventorySeedFile, ...outcome }, 'catalog seeded');
+    }
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
+  started = true;
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, host: config.host, backend: backend.name }, 'order service listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      shuttingDown = true;
+      await closeServer(server, config.shutdownTimeoutMs);
+      await backend.close();
+      await container.unbindAllAsync();
+      log.info({}, 'order service stopped');
+    })();
+    return stopping;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, backend, stop };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Closes idle keep-alive connections now and busy ones after their response; cuts what is left at the deadline. */
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
