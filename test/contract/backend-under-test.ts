@@ -1,0 +1,17 @@
+import type { SeedBook } from '../../src/adapters/outbound/catalog/catalog-seeder.js';
+import type { InventoryPort } from '../../src/domain/ports/inventory.port.js';
+import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
+
+/** One adapter set opened for a test, with the books given already in its catalog. */
+export interface BackendUnderTest {
+  readonly orders: OrderRepository;
+  readonly inventory: InventoryPort;
+  close(): Promise<void>;
+}
+
+export interface BackendFactory {
+  readonly name: string;
+  /** False for backends whose store cannot keep every field (the storage service keeps no version or updatedAt). */
+  readonly keepsAllFields: boolean;
+  open(books: readonly SeedBook[]): Promise<BackendUnderTest>;
+}
