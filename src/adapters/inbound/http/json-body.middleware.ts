@@ -7,7 +7,7 @@ export const MAX_BODY = '64kb';
 const parseJson = bodyParser({
   enableTypes: ['json'],
   jsonLimit: MAX_BODY,
-  strict: true,
+  strict: false, // a bare JSON value is valid JSON; the decoder answers 422 for it, not a parse error
   onerror: (error, ctx) => {
     const status = (error as { status?: number }).status;
     if (status === 413) ctx.throw(413, 'payload-too-large');
