@@ -17,6 +17,11 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly shutdownTimeoutMs: number;
   readonly embeddedSynchronous: 'full' | 'normal';
+  /** PUT /orders/:id/status without If-Match is refused with 428. */
+  readonly requireIfMatch: boolean;
+  /** Bearer tokens from AUTH_TOKENS; AUTH_TOKENS_FILE adds the ones in that file at start-up. */
+  readonly authTokens: readonly string[];
+  readonly authTokensFile: string | undefined;
 }
 
 export const DEMO_CATALOG = fileURLToPath(new URL('./demo-catalog.json', import.meta.url));
@@ -38,6 +43,12 @@ const integer = (min: number, max: number) => (raw: string) =>
 const oneOf = <A extends string>(values: readonly A[]) => (raw: string) =>
   (values as readonly string[]).includes(raw.toLowerCase()) ? (raw.toLowerCase() as A) : undefined;
 const nonEmpty = (raw: string) => (raw === '' ? undefined : raw);
+const boolean = (raw: string) => ({ true: true, '1': true, false: false, '0': false })[raw.toLowerCase()];
+/** Comma-separated bearer tokens, each at least 16 visible ASCII characters so none is guessable by accident. */
+export const parseTokens = (raw: string) => {
+  const tokens = raw.split(/[\s,]+/).filter(Boolean);
+  return tokens.length && tokens.every((token) => /^[\x21-\x7e]{16,4096}$/.test(token)) ? tokens : undefined;
+};
 const httpUrl = (raw: string) => {
   try {
     const url = new URL(raw);
@@ -57,6 +68,17 @@ export const ENV_CODECS = {
   DATA_DIR: fromEnv('DATA_DIR', 'a directory path', nonEmpty),
   INVENTORY_SEED_FILE: fromEnv('INVENTORY_SEED_FILE', 'a file path', nonEmpty),
   LOG_LEVEL: fromEnv('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, oneOf(LOG_LEVELS)),
+  REQUIRE_IF_MATCH: fromEnv('REQUIRE_IF_MATCH', 'true or false', boolean),
+  AUTH_TOKENS: new t.Type<readonly string[], string, unknown>(
+    'AUTH_TOKENS',
+    (u): u is readonly string[] => Array.isArray(u),
+    (u, c) => {
+      const tokens = typeof u === 'string' ? parseTokens(u) : undefined;
+      return tokens ? t.success(tokens) : t.failure(u, c, 'expected comma-separated tokens of 16 or more visible characters (value not shown)');
+    },
+    (tokens) => tokens.join(','),
+  ),
+  AUTH_TOKENS_FILE: fromEnv('AUTH_TOKENS_FILE', 'a file path', nonEmpty),
   SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
   EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
 } as const;
@@ -88,6 +110,9 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       logLevel: v.LOG_LEVEL ?? 'info',
       shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 10_000,
       embeddedSynchronous: v.EMBEDDED_SYNCHRONOUS ?? 'full',
+      requireIfMatch: v.REQUIRE_IF_MATCH ?? false,
+      authTokens: v.AUTH_TOKENS ?? [],
+      authTokensFile: v.AUTH_TOKENS_FILE,
     })),
   );
 }

@@ -6,6 +6,7 @@ import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import type { Config } from './config.js';
 import { buildContainer, resolveUseCases, type ContainerOverrides } from './container.js';
 import { createLogger, type Logger } from './logger.js';
+import { loadAuthTokens } from './auth-tokens.js';
 import { openStorageBackend } from './storage-backends.js';
 
 export interface RunningService {
@@ -33,6 +34,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const app = buildHttpApp({
     useCases: resolveUseCases(container),
     log,
+    requireIfMatch: config.requireIfMatch,
+    authTokens: await loadAuthTokens(config),
     health: {
       isStarted: () => started,
       isShuttingDown: () => shuttingDown,

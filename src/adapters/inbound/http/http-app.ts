@@ -4,6 +4,7 @@ import { handleErrors } from './errors.middleware.js';
 import { healthRoutes } from './health.routes.js';
 import type { OrderUseCases, RequestLogger, ServiceHealth } from './http-context.js';
 import { avakartRoutes } from './avakart.routes.js';
+import { bearerAuth } from './bearer-auth.middleware.js';
 import { orderRoutes } from './order.routes.js';
 import { logRequests } from './request-log.middleware.js';
 
@@ -11,9 +12,15 @@ export interface HttpAppDependencies {
   readonly useCases: OrderUseCases;
   readonly health: ServiceHealth;
   readonly log: RequestLogger;
+  readonly requireIfMatch?: boolean;
+  /** When non-empty, every /orders route needs one of these bearer tokens. */
+  readonly authTokens?: readonly string[];
 }
 
-export function buildHttpApp({ useCases, health, log }: HttpAppDependencies): Koa {
+/** Paths served without a token when tokens are configured; everything else is closed by default. */
+const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json|metrics)$/;
+
+export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [] }: HttpAppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true; // errors are logged once, by handleErrors
@@ -23,11 +30,12 @@ export function buildHttpApp({ useCases, health, log }: HttpAppDependencies): Ko
     if (health.isShuttingDown()) ctx.set('Connection', 'close');
     await next();
   });
+  if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !OPEN_PATHS.test(path)));
   const router = new Router();
   healthRoutes(router, health);
   // The compatibility routes go first: /orders/create must not be read as an order id.
   avakartRoutes(router, useCases);
-  orderRoutes(router, useCases);
+  orderRoutes(router, useCases, { requireIfMatch });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -7,12 +7,18 @@ import type { OrderUseCases } from './http-context.js';
 import { jsonBody } from './json-body.middleware.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { toOrderResource } from './order-views.js';
-import { sendProblem, validationProblem, type FieldError } from './problem-details.js';
+import { parseIfMatch } from './if-match.js';
+import { problem, sendProblem, validationProblem, type FieldError } from './problem-details.js';
 import { ChangeStatusBody, PlaceOrderBody } from './request-codecs.js';
 import { answerOrder, bodyOf } from './respond.js';
 
 /** The service's own API: camelCase resources under /orders. */
-export function orderRoutes(router: Router, useCases: OrderUseCases): void {
+export interface OrderRouteOptions {
+  /** When true, PUT /orders/:id/status without If-Match is refused with 428. */
+  readonly requireIfMatch: boolean;
+}
+
+export function orderRoutes(router: Router, useCases: OrderUseCases, options: OrderRouteOptions = { requireIfMatch: false }): void {
 
   router.post('/orders', jsonBody, async (ctx) => {
     const command = bodyOf(ctx, PlaceOrderBody);
@@ -49,10 +55,19 @@ export function orderRoutes(router: Router, useCases: OrderUseCases): void {
 
   router.put('/orders/:id/status', jsonBody, async (ctx) => {
     const { id } = ctx.params;
+    const condition = parseIfMatch(ctx.get('If-Match') || undefined);
+    if (condition.kind === 'invalid') {
+      return sendProblem(ctx, validationProblem([{ pointer: 'If-Match', detail: 'must be an ETag this service issued, like "3", or *' }], 400));
+    }
+    if (condition.kind === 'none' && options.requireIfMatch) {
+      return sendProblem(ctx, problem('precondition-required', 'Precondition required', 428,
+        'Send If-Match with the ETag of the order you read, so a concurrent change is not overwritten.'));
+    }
     const body = bodyOf(ctx, ChangeStatusBody);
     if (!body) return;
+    const expectedVersion = condition.kind === 'version' ? { expectedVersion: condition.version } : {};
     const result = id && isOrderId(id)
-      ? await useCases.changeOrderStatus.execute({ orderId: id, status: body.status })
+      ? await useCases.changeOrderStatus.execute({ orderId: id, status: body.status, ...expectedVersion })
       : E.left(orderNotFound(id as never));
     answerOrder(ctx, result, 200, toOrderResource);
   });

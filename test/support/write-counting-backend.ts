@@ -1,0 +1,44 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
+
+/** Wraps a backend and counts the writes that changed something: what a 4xx answer must never cause. */
+export function countingWrites(backend: StorageBackend): { backend: StorageBackend; writes: () => number } {
+  let writes = 0;
+  const { orders, inventory } = backend;
+  return {
+    writes: () => writes,
+    backend: {
+      ...backend,
+      orders: {
+        add: async (order) => {
+          writes += 1;
+          return orders.add(order);
+        },
+        findById: (id) => orders.findById(id),
+        listByUser: (userId, limit, after) => orders.listByUser(userId, limit, after),
+        update: async (id, change) => {
+          let changed = false;
+          const result = await orders.update(id, (order) => {
+            const next = change(order);
+            changed = E.isRight(next) && next.right !== order;
+            return next;
+          });
+          if (changed) writes += 1;
+          return result;
+        },
+      },
+      inventory: {
+        findBook: (id) => inventory.findBook(id),
+        take: async (hold) => {
+          const taken = await inventory.take(hold);
+          if (E.isRight(taken)) writes += 1;
+          return taken;
+        },
+        giveBack: async (hold) => {
+          writes += 1;
+          return inventory.giveBack(hold);
+        },
+      },
+    },
+  };
+}
