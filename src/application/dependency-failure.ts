@@ -9,7 +9,13 @@ export class DependencyFailure extends Error {
   constructor(
     readonly dependency: string,
     message: string,
-    readonly options: { readonly cause?: unknown; readonly outcomeUnknown?: boolean; readonly retryAfterSeconds?: number } = {},
+    readonly options: {
+      readonly cause?: unknown;
+      readonly outcomeUnknown?: boolean;
+      readonly retryAfterSeconds?: number;
+      /** The order the failed request had already recorded, so the client can read it before retrying. */
+      readonly orderId?: string;
+    } = {},
   ) {
     super(message, { cause: options.cause });
   }

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { BookId, UserId } from '../domain/identifiers.js';
 import { Order } from '../domain/order.js';
+import { DependencyFailure } from './dependency-failure.js';
 import { bookNotFound, insufficientStock, type OrderError } from '../domain/order-error.js';
 import type { Clock } from '../domain/ports/clock.port.js';
 import type { InventoryPort, StockHold } from '../domain/ports/inventory.port.js';
@@ -36,6 +37,15 @@ export class PlaceOrder {
     const order = Order.create({ ...command, id: this.ids.next(), unitPrice: book.price, now: this.clock.now() });
     await this.orders.add(order);
 
+    try {
+      return await this.takeStockAndConfirm(order);
+    } catch (error) {
+      if (!(error instanceof DependencyFailure)) throw error;
+      throw new DependencyFailure(error.dependency, error.message, { ...error.options, cause: error, orderId: order.id });
+    }
+  }
+
+  private async takeStockAndConfirm(order: Order): Promise<E.Either<OrderError, Order>> {
     const hold: StockHold = { orderId: order.id, bookId: order.bookId, quantity: order.quantity };
     const taken = await this.inventory.take(hold);
     if (E.isLeft(taken)) {

@@ -22,6 +22,12 @@ export interface Config {
   /** Bearer tokens from AUTH_TOKENS; AUTH_TOKENS_FILE adds the ones in that file at start-up. */
   readonly authTokens: readonly string[];
   readonly authTokensFile: string | undefined;
+  /** A pending order older than this is expired by recovery (POST /orders/batch-process, npm run settle). */
+  readonly pendingOrderTimeoutSeconds: number;
+  /** How far back recovery looks for released orders whose stock did not go back. */
+  readonly releaseLookbackHours: number;
+  /** How long an Idempotency-Key answers retries. */
+  readonly idempotencyTtlHours: number;
 }
 
 export const DEMO_CATALOG = fileURLToPath(new URL('./demo-catalog.json', import.meta.url));
@@ -79,6 +85,9 @@ export const ENV_CODECS = {
     (tokens) => tokens.join(','),
   ),
   AUTH_TOKENS_FILE: fromEnv('AUTH_TOKENS_FILE', 'a file path', nonEmpty),
+  PENDING_ORDER_TIMEOUT_SECONDS: fromEnv('PENDING_ORDER_TIMEOUT_SECONDS', 'seconds from 1 to 604800', integer(1, 604_800)),
+  IDEMPOTENCY_TTL_HOURS: fromEnv('IDEMPOTENCY_TTL_HOURS', 'hours from 24 to 8760', integer(24, 8760)),
+  RELEASE_LOOKBACK_HOURS: fromEnv('RELEASE_LOOKBACK_HOURS', 'hours from 1 to 8760', integer(1, 8760)),
   SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
   EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
 } as const;
@@ -113,6 +122,9 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       requireIfMatch: v.REQUIRE_IF_MATCH ?? false,
       authTokens: v.AUTH_TOKENS ?? [],
       authTokensFile: v.AUTH_TOKENS_FILE,
+      pendingOrderTimeoutSeconds: v.PENDING_ORDER_TIMEOUT_SECONDS ?? 300,
+      releaseLookbackHours: v.RELEASE_LOOKBACK_HOURS ?? 24,
+      idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS ?? 24,
     })),
   );
 }

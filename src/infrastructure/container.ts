@@ -4,14 +4,17 @@ import { ChangeOrderStatus } from '../application/change-order-status.use-case.j
 import { GetOrder } from '../application/get-order.use-case.js';
 import { ListUserOrders } from '../application/list-user-orders.use-case.js';
 import { PlaceOrder } from '../application/place-order.use-case.js';
+import { SettleOrders, type SettlementPolicy } from '../application/settle-orders.use-case.js';
 import type { Clock } from '../domain/ports/clock.port.js';
 import type { InventoryPort } from '../domain/ports/inventory.port.js';
 import type { OrderIdGenerator } from '../domain/ports/order-id-generator.port.js';
 import type { OrderRepository } from '../domain/ports/order-repository.port.js';
+import type { StaleOrders } from '../domain/ports/stale-orders.port.js';
 import type { OrderUseCases } from '../adapters/inbound/http/http-context.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import { SystemClock } from '../adapters/outbound/system/system-clock.adapter.js';
 import { UuidV7OrderIds } from '../adapters/outbound/system/uuid-v7-order-id.adapter.js';
+import type { Config } from './config.js';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`order-service.${name}`);
 
@@ -24,12 +27,17 @@ export const TOKENS = {
   GetOrder: token<GetOrder>('GetOrder'),
   ListUserOrders: token<ListUserOrders>('ListUserOrders'),
   ChangeOrderStatus: token<ChangeOrderStatus>('ChangeOrderStatus'),
+  StaleOrders: token<StaleOrders>('StaleOrders'),
+  SettleOrders: token<SettleOrders>('SettleOrders'),
 } as const;
 
 export interface ContainerOverrides {
   readonly clock?: Clock;
   readonly orderIds?: OrderIdGenerator;
+  readonly settlement?: SettlementPolicy;
 }
+
+const DEFAULT_SETTLEMENT: SettlementPolicy = { pendingTimeoutMs: 300_000, releaseLookbackMs: 24 * 3_600_000 };
 
 /**
  * The composition root: the only place that knows which adapters serve which ports. Domain and application
@@ -56,6 +64,14 @@ export function buildContainer(backend: StorageBackend, overrides: ContainerOver
     (orders: OrderRepository, inventory: InventoryPort, clock: Clock) => new ChangeOrderStatus(orders, inventory, clock),
     [TOKENS.Orders, TOKENS.Inventory, TOKENS.Clock],
   );
+  if (backend.staleOrders) {
+    container.bind(TOKENS.StaleOrders).toConstantValue(backend.staleOrders);
+    container.bind(TOKENS.SettleOrders).toResolvedValue(
+      (orders: OrderRepository, stale: StaleOrders, inventory: InventoryPort, clock: Clock) =>
+        new SettleOrders(orders, stale, inventory, clock, overrides.settlement ?? DEFAULT_SETTLEMENT),
+      [TOKENS.Orders, TOKENS.StaleOrders, TOKENS.Inventory, TOKENS.Clock],
+    );
+  }
   return container;
 }
 
@@ -64,4 +80,10 @@ export const resolveUseCases = (container: Container): OrderUseCases => ({
   getOrder: container.get(TOKENS.GetOrder),
   listUserOrders: container.get(TOKENS.ListUserOrders),
   changeOrderStatus: container.get(TOKENS.ChangeOrderStatus),
+  ...(container.isBound(TOKENS.SettleOrders) ? { settleOrders: container.get(TOKENS.SettleOrders) } : {}),
+});
+
+export const settlementPolicy = (config: Config): SettlementPolicy => ({
+  pendingTimeoutMs: config.pendingOrderTimeoutSeconds * 1000,
+  releaseLookbackMs: config.releaseLookbackHours * 3_600_000,
 });

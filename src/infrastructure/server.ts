@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildHttpApp } from '../adapters/inbound/http/http-app.js';
 import { readSeedFile } from '../adapters/outbound/catalog/seed-file.js';
+import { MemoryIdempotencyStore } from '../adapters/outbound/memory/memory-idempotency-store.adapter.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import type { Config } from './config.js';
-import { buildContainer, resolveUseCases, type ContainerOverrides } from './container.js';
+import { buildContainer, resolveUseCases, settlementPolicy, type ContainerOverrides } from './container.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadAuthTokens } from './auth-tokens.js';
 import { openStorageBackend } from './storage-backends.js';
@@ -30,12 +31,20 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   const backend = options.backend ?? (await openStorageBackend(config));
   log.info({ backend: backend.name }, 'storage backend opened');
-  const container = buildContainer(backend, options);
+  if (!backend.idempotency) log.warn({ backend: backend.name }, 'idempotency keys are kept in this process only');
+  const container = buildContainer(backend, {
+    settlement: settlementPolicy(config),
+    ...options,
+  });
   const app = buildHttpApp({
     useCases: resolveUseCases(container),
     log,
     requireIfMatch: config.requireIfMatch,
     authTokens: await loadAuthTokens(config),
+    idempotency: {
+      store: backend.idempotency ?? new MemoryIdempotencyStore(),
+      policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },
+    },
     health: {
       isStarted: () => started,
       isShuttingDown: () => shuttingDown,

@@ -15,3 +15,4 @@ export async function openStorageBackend(config: Config): Promise<StorageBackend
       throw new Error(`STORAGE_BACKEND=${config.backend} is not available in this build`);
   }
 }
+

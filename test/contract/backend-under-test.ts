@@ -1,11 +1,13 @@
 import type { SeedBook } from '../../src/adapters/outbound/catalog/catalog-seeder.js';
 import type { InventoryPort } from '../../src/domain/ports/inventory.port.js';
 import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
+import type { StaleOrders } from '../../src/domain/ports/stale-orders.port.js';
 
 /** One adapter set opened for a test, with the books given already in its catalog. */
 export interface BackendUnderTest {
   readonly orders: OrderRepository;
   readonly inventory: InventoryPort;
+  readonly staleOrders?: StaleOrders;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { tempDir } from '../support/temp-dir.js';
 import type { BackendFactory } from './backend-under-test.js';
 import { inventoryContract } from './inventory.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
+import { staleOrdersContract } from './stale-orders.contract.js';
 
 const embedded: BackendFactory = {
   name: 'embedded (SQLite)',
@@ -23,3 +24,4 @@ const embedded: BackendFactory = {
 
 orderRepositoryContract(embedded);
 inventoryContract(embedded);
+staleOrdersContract(embedded);

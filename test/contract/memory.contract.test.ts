@@ -1,6 +1,7 @@
 import { openMemoryBackend } from '../../src/adapters/outbound/memory/memory.backend.js';
 import { inventoryContract } from './inventory.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
+import { staleOrdersContract } from './stale-orders.contract.js';
 import type { BackendFactory } from './backend-under-test.js';
 
 const memory: BackendFactory = {
@@ -15,3 +16,4 @@ const memory: BackendFactory = {
 
 orderRepositoryContract(memory);
 inventoryContract(memory);
+staleOrdersContract(memory);

@@ -15,9 +15,9 @@ export interface ServiceProcess {
 }
 
 /** Starts the compiled service as its own process on an ephemeral port and waits until it listens. */
-export async function spawnService(env: Record<string, string>, timeoutMs = 15_000): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string>, timeoutMs = 15_000, entry = MAIN): Promise<ServiceProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -116,6 +116,22 @@ describe('changing an order\'s status', () => {
     expect(await s.stock()).toBe(7);
   });
 
+  it('takes the stock of a pending order an operator confirms, and refuses when there is not enough', async () => {
+    const s = await setUp(5);
+    const { Order } = await import('../../src/domain/order.js');
+    const pending = (quantity: number) => Order.create({
+      id: orderId(`manual-${quantity}`), bookId: bookId('b1'), userId: userId('u1'), quantity: qty(quantity), unitPrice: 1010 as never, now: s.clock.now(),
+    });
+    await s.orders.add(pending(4));
+    await s.orders.add(pending(3));
+    expect(placed(await s.change.execute({ orderId: orderId('manual-4'), status: 'confirmed' })).status).toBe('confirmed');
+    expect(await s.stock()).toBe(1);
+    const refused = await s.change.execute({ orderId: orderId('manual-3'), status: 'confirmed' });
+    expect(E.isLeft(refused) && refused.left).toMatchObject({ _tag: 'InsufficientStock', available: 1 });
+    expect((await s.orders.findById(orderId('manual-3')))!.status).toBe('pending');
+    expect(await s.stock()).toBe(1);
+  });
+
   it('answers OrderNotFound for an unknown order', async () => {
     const s = await setUp();
     const result = await s.change.execute({ orderId: orderId('nope'), status: 'cancelled' });

@@ -34,9 +34,13 @@ export const handleErrors = (log: RequestLogger): Middleware => async (ctx, next
       log.error({ err: error, dependency: error.dependency, requestId: ctx.state.requestId }, 'dependency failure');
       return sendProblem(ctx, problem('dependency-unavailable', 'Service unavailable', 503,
         error.options.outcomeUnknown
-          ? `The ${error.dependency} did not answer in time; the change may have been applied. Read the order before retrying.`
-          : `The ${error.dependency} is unavailable; nothing was changed. Retry later.`,
-        { dependency: error.dependency }), { 'Retry-After': String(retryAfter) });
+          ? `The ${error.dependency} failed mid-way; the change may have been applied. Read the order before retrying.`
+          : `The ${error.dependency} is unavailable; the request was not completed. Retry later.`,
+        {
+          dependency: error.dependency,
+          outcome: error.options.outcomeUnknown ? 'unknown' : 'not-applied',
+          ...(error.options.orderId ? { orderId: error.options.orderId } : {}),
+        }), { 'Retry-After': String(retryAfter) });
     }
     log.error({ err: error, requestId: ctx.state.requestId }, 'unhandled error');
     sendProblem(ctx, problem('internal-error', 'Internal error', 500,

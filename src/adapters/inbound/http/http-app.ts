@@ -1,10 +1,12 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
+import type { IdempotencyStore } from '../../../application/ports/idempotency-store.port.js';
 import { handleErrors } from './errors.middleware.js';
 import { healthRoutes } from './health.routes.js';
 import type { OrderUseCases, RequestLogger, ServiceHealth } from './http-context.js';
 import { avakartRoutes } from './avakart.routes.js';
 import { bearerAuth } from './bearer-auth.middleware.js';
+import { idempotent, type IdempotencyPolicy } from './idempotency.middleware.js';
 import { orderRoutes } from './order.routes.js';
 import { logRequests } from './request-log.middleware.js';
 
@@ -15,12 +17,14 @@ export interface HttpAppDependencies {
   readonly requireIfMatch?: boolean;
   /** When non-empty, every /orders route needs one of these bearer tokens. */
   readonly authTokens?: readonly string[];
+  /** Without it, Idempotency-Key is ignored. */
+  readonly idempotency?: { readonly store: IdempotencyStore; readonly policy: IdempotencyPolicy };
 }
 
 /** Paths served without a token when tokens are configured; everything else is closed by default. */
 const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json|metrics)$/;
 
-export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [] }: HttpAppDependencies): Koa {
+export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], idempotency }: HttpAppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true; // errors are logged once, by handleErrors
@@ -34,8 +38,11 @@ export function buildHttpApp({ useCases, health, log, requireIfMatch = false, au
   const router = new Router();
   healthRoutes(router, health);
   // The compatibility routes go first: /orders/create must not be read as an order id.
-  avakartRoutes(router, useCases);
-  orderRoutes(router, useCases, { requireIfMatch });
+  const guard: Koa.Middleware = idempotency
+    ? idempotent(idempotency.store, idempotency.policy, log)
+    : (_, next) => next();
+  avakartRoutes(router, useCases, guard);
+  orderRoutes(router, useCases, { requireIfMatch, idempotent: guard });
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -2,6 +2,7 @@ import type { ChangeOrderStatus } from '../../../application/change-order-status
 import type { GetOrder } from '../../../application/get-order.use-case.js';
 import type { ListUserOrders } from '../../../application/list-user-orders.use-case.js';
 import type { PlaceOrder } from '../../../application/place-order.use-case.js';
+import type { SettleOrders } from '../../../application/settle-orders.use-case.js';
 
 /** What the HTTP adapter drives: the use cases, nothing else of the application. */
 export interface OrderUseCases {
@@ -9,6 +10,8 @@ export interface OrderUseCases {
   readonly getOrder: GetOrder;
   readonly listUserOrders: ListUserOrders;
   readonly changeOrderStatus: ChangeOrderStatus;
+  /** Absent when the storage backend cannot answer recovery's queries. */
+  readonly settleOrders?: SettleOrders;
 }
 
 /** What the health routes need to know about the process and its storage backend. */

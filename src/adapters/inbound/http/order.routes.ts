@@ -1,4 +1,5 @@
 import type { Router } from '@koa/router';
+import type { Middleware } from 'koa';
 import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../application/list-user-orders.use-case.js';
 import { isOrderId, isUserId } from '../../../domain/identifiers.js';
@@ -16,11 +17,13 @@ import { answerOrder, bodyOf } from './respond.js';
 export interface OrderRouteOptions {
   /** When true, PUT /orders/:id/status without If-Match is refused with 428. */
   readonly requireIfMatch: boolean;
+  /** Runs before the handlers of routes that create: Idempotency-Key handling. */
+  readonly idempotent: Middleware;
 }
 
-export function orderRoutes(router: Router, useCases: OrderUseCases, options: OrderRouteOptions = { requireIfMatch: false }): void {
+export function orderRoutes(router: Router, useCases: OrderUseCases, options: OrderRouteOptions): void {
 
-  router.post('/orders', jsonBody, async (ctx) => {
+  router.post('/orders', jsonBody, options.idempotent, async (ctx) => {
     const command = bodyOf(ctx, PlaceOrderBody);
     if (!command) return;
     const order = answerOrder(ctx, await useCases.placeOrder.execute(command), 201, toOrderResource);

@@ -27,6 +27,10 @@ export const OrderStatusCodec = refined<OrderStatus, string>(t.string, 'OrderSta
 export const PlaceOrderBody = t.exact(t.type({ bookId: BookIdCodec, userId: UserIdCodec, quantity: QuantityCodec }));
 export const ChangeStatusBody = t.exact(t.type({ status: OrderStatusCodec }));
 export const AvakartCreateBody = t.exact(t.type({ book_id: BookIdCodec, user_id: UserIdCodec, quantity: QuantityCodec }));
+/** As the old service had it: a limit of 0 or less, or none, means 100. */
+export const BatchProcessBody = t.exact(t.partial({
+  limit: refined<number, number>(t.number, 'Limit', (n): n is number => Number.isSafeInteger(n), 'a whole number'),
+}));
 export const AvakartStatusBody = t.exact(t.type({ order_id: OrderIdCodec, status: OrderStatusCodec }));
 
 /** Decodes input and reports every offending field, never the value itself (it may be huge or hostile). */

@@ -1,7 +1,9 @@
+import { SqliteIdempotencyStore } from './sqlite-idempotency-store.adapter.js';
 import type { StorageBackend } from '../storage-backend.js';
 import { SqliteDatabase, type SqliteOptions } from './sqlite-database.js';
 import { SqliteInventory } from './sqlite-inventory.adapter.js';
 import { SqliteOrderRepository } from './sqlite-order-repository.adapter.js';
+import { SqliteStaleOrders } from './sqlite-stale-orders.adapter.js';
 
 /** The default backend: one SQLite file under DATA_DIR, durable across restarts and kill -9. */
 export function openEmbeddedBackend(options: SqliteOptions): StorageBackend {
@@ -11,6 +13,8 @@ export function openEmbeddedBackend(options: SqliteOptions): StorageBackend {
     name: 'embedded',
     orders: new SqliteOrderRepository(database),
     inventory,
+    idempotency: new SqliteIdempotencyStore(database),
+    staleOrders: new SqliteStaleOrders(database),
     catalog: inventory,
     check: async () => database.ping(),
     close: async () => database.close(),

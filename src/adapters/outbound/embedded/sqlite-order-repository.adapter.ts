@@ -1,28 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
-import type { BookId, OrderId, UserId } from '../../../domain/identifiers.js';
-import type { Money } from '../../../domain/money.js';
-import { Order } from '../../../domain/order.js';
+import type { OrderId, UserId } from '../../../domain/identifiers.js';
+import type { Order } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
-import { isOrderStatus } from '../../../domain/order-status.js';
 import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
-import type { Quantity } from '../../../domain/quantity.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-
-interface OrderRow {
-  id: string;
-  book_id: string;
-  user_id: string;
-  quantity: number;
-  unit_price_cents: number;
-  total_cents: number;
-  status: string;
-  created_at: number;
-  updated_at: number;
-  version: number;
-}
-
-const COLUMNS = 'id, book_id, user_id, quantity, unit_price_cents, total_cents, status, created_at, updated_at, version';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from './sqlite-order-row.js';
 
 export class SqliteOrderRepository implements OrderRepository {
   private readonly insert: Statement;
@@ -33,13 +16,13 @@ export class SqliteOrderRepository implements OrderRepository {
 
   constructor(private readonly store: SqliteDatabase) {
     const db = store.db;
-    this.insert = db.prepare(`INSERT INTO orders (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.selectById = db.prepare(`SELECT ${COLUMNS} FROM orders WHERE id = ?`);
+    this.insert = db.prepare(`INSERT INTO orders (${ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.selectById = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`);
     this.selectFirstPage = db.prepare(
-      `SELECT ${COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
     );
     this.selectPageAfter = db.prepare(
-      `SELECT ${COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     );
     this.updateIfVersion = db.prepare(
@@ -86,20 +69,4 @@ export class SqliteOrderRepository implements OrderRepository {
       return changed;
     });
   }
-}
-
-function toOrder(row: OrderRow): Order {
-  if (!isOrderStatus(row.status)) throw new Error(`order ${row.id} has unknown status ${row.status} in the store`);
-  return Order.rehydrate({
-    id: row.id as OrderId,
-    bookId: row.book_id as BookId,
-    userId: row.user_id as UserId,
-    quantity: row.quantity as Quantity,
-    unitPrice: row.unit_price_cents as Money,
-    total: row.total_cents as Money,
-    status: row.status,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    version: row.version,
-  });
 }

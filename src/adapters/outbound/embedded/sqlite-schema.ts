@@ -28,6 +28,16 @@ const MIGRATIONS: readonly string[] = [
      quantity INTEGER NOT NULL CHECK (quantity > 0),
      returned INTEGER NOT NULL DEFAULT 0 CHECK (returned IN (0, 1))
    ) STRICT;`,
+  // Recovery looks for orders resting in a status since some time.
+  `CREATE INDEX orders_by_status ON orders (status, updated_at);`,
+  `CREATE TABLE idempotency_keys (
+     key TEXT PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL,
+     completed_at INTEGER,
+     response TEXT
+   ) STRICT;
+   CREATE INDEX idempotency_keys_by_completion ON idempotency_keys (completed_at);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -31,6 +31,12 @@ export class MemoryInventory implements InventoryPort, CatalogSeeder {
     if (book) this.books.set(book.id, { ...book, stock: book.stock + held.hold.quantity });
   }
 
+  /** True while `orderId` holds stock taken for it. */
+  isHolding(orderId: OrderId): boolean {
+    const held = this.holds.get(orderId);
+    return held !== undefined && !held.returned;
+  }
+
   async seed(books: readonly SeedBook[]): Promise<SeedOutcome> {
     let added = 0;
     for (const book of books) {

@@ -33,6 +33,11 @@ export class MemoryOrderRepository implements OrderRepository {
       .map(Order.rehydrate);
   }
 
+  /** Every stored order, for the memory backend's recovery queries. */
+  all(): readonly Order[] {
+    return [...this.orders.values()].map(Order.rehydrate);
+  }
+
   async update(id: OrderId, change: OrderChange): Promise<E.Either<OrderError, Order>> {
     const snapshot = this.orders.get(id);
     if (!snapshot) return E.left(orderNotFound(id));

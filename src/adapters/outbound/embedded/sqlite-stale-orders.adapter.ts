@@ -1,0 +1,30 @@
+import type { Statement } from 'better-sqlite3';
+import type { Order } from '../../../domain/order.js';
+import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from './sqlite-order-row.js';
+
+/** Recovery's queries, on the (status, updated_at) index. */
+export class SqliteStaleOrders implements StaleOrders {
+  private readonly pendingBefore: Statement<[number, number], OrderRow>;
+  private readonly releasedHolding: Statement<[number, number], OrderRow>;
+
+  constructor(private readonly store: SqliteDatabase) {
+    const columns = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+    this.pendingBefore = store.db.prepare(
+      `SELECT ${columns} FROM orders o WHERE o.status = 'pending' AND o.updated_at < ? ORDER BY o.updated_at LIMIT ?`,
+    );
+    this.releasedHolding = store.db.prepare(
+      `SELECT ${columns} FROM orders o JOIN stock_holds h ON h.order_id = o.id AND h.returned = 0
+       WHERE o.status IN ('cancelled', 'rejected', 'expired') AND o.updated_at >= ? ORDER BY o.updated_at LIMIT ?`,
+    );
+  }
+
+  abandonedPending(before: Date, limit: number): Promise<readonly Order[]> {
+    return this.store.read(() => this.pendingBefore.all(before.getTime(), limit).map(toOrder));
+  }
+
+  releasedStillHolding(since: Date, limit: number): Promise<readonly Order[]> {
+    return this.store.read(() => this.releasedHolding.all(since.getTime(), limit).map(toOrder));
+  }
+}

@@ -1,0 +1,55 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { tempDir } from '../support/temp-dir.js';
+import { request } from '../support/test-service.js';
+
+const CRASHING_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../support/crash-at-step.mjs');
+const SEEDED = 40;
+
+/**
+ * kill -9 between the steps of placing and of cancelling an order, then a restart and recovery: nothing
+ * acknowledged is lost, and the stock invariant holds.
+ */
+describe.each(['after-add', 'after-take', 'after-status'])('kill -9 %s, then recovery (embedded store)', (step) => {
+  const dir = tempDir();
+  const seed = join(dir.path, 'catalog.json');
+  const env = { STORAGE_BACKEND: 'embedded', DATA_DIR: join(dir.path, 'data'), INVENTORY_SEED_FILE: seed, PENDING_ORDER_TIMEOUT_SECONDS: '1' };
+  let running: ServiceProcess | undefined;
+
+  beforeAll(() => writeFileSync(seed, JSON.stringify([{ id: 'k9', title: 'T', author: 'A', price: 5, quantity: SEEDED }])));
+  afterAll(async () => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+    await running?.exited;
+    dir.remove();
+  });
+
+  it('leaves nothing acknowledged lost and no unit of stock unaccounted for', async () => {
+    running = await spawnService({ ...env, CRASH_AT: step }, 15_000, CRASHING_ENTRY);
+    const kept = await request(running.url, 'POST', '/orders', { bookId: 'k9', userId: 'kept', quantity: 3 });
+    expect(kept.status).toBe(201);
+    const url = running.url;
+    const dying = step === 'after-status'
+      ? (async () => {
+          const victim = await request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
+          expect(victim.status).toBe(201);
+          return request(url, 'PUT', `/orders/${victim.body.id}/status`, { status: 'cancelled' });
+        })()
+      : request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
+    await expect(dying).rejects.toThrow(); // the connection dies with the process
+    expect(await running.exited).toBe('SIGKILL');
+
+    running = await spawnService(env);
+    await new Promise((done) => setTimeout(done, 1100)); // let the half-placed order pass the pending timeout
+    const settled = await request(running.url, 'POST', '/orders/batch-process', {});
+    expect(settled.status).toBe(200);
+
+    const keptNow = await request(running.url, 'GET', `/orders/${kept.body.id}`);
+    const crashOrders = (await request(running.url, 'GET', '/orders/user/crash')).body.orders as { status: string; quantity: number }[];
+    expect(crashOrders.map((o) => o.status)).toEqual([step === 'after-status' ? 'cancelled' : 'expired']);
+    const holding = [keptNow.body].filter((o) => o.status === 'confirmed').reduce((sum, o) => sum + o.quantity, 0);
+    const probe = await request(running.url, 'POST', '/orders', { bookId: 'k9', userId: 'probe', quantity: 1000 });
+    expect(probe.body.available).toBe(SEEDED - holding);
+  });
+});
