@@ -28,6 +28,11 @@ export interface Config {
   readonly releaseLookbackHours: number;
   /** How long an Idempotency-Key answers retries. */
   readonly idempotencyTtlHours: number;
+  /** Required when backend is postgres; the decoder refuses a postgres config without it. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseStatementTimeoutMs: number;
 }
 
 export const DEMO_CATALOG = fileURLToPath(new URL('./demo-catalog.json', import.meta.url));
@@ -64,6 +69,18 @@ const httpUrl = (raw: string) => {
   }
 };
 
+/** Like fromEnv, but a refusal never echoes the value: a database URL may carry a password. */
+const postgresUrlFromEnv = new t.Type<string, string, unknown>(
+  'DATABASE_URL',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    const raw = typeof u === 'string' ? u.trim() : '';
+    const ok = URL.canParse(raw) && ['postgres:', 'postgresql:'].includes(new URL(raw).protocol);
+    return ok ? t.success(raw) : t.failure(u, c, 'expected a postgres:// or postgresql:// URL (value not shown)');
+  },
+  String,
+);
+
 /** Every variable the service reads; anything else in the environment is ignored. */
 export const ENV_CODECS = {
   PORT: fromEnv('PORT', 'a port number from 0 to 65535', integer(0, 65535)),
@@ -90,6 +107,10 @@ export const ENV_CODECS = {
   RELEASE_LOOKBACK_HOURS: fromEnv('RELEASE_LOOKBACK_HOURS', 'hours from 1 to 8760', integer(1, 8760)),
   SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
   EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
+  DATABASE_URL: postgresUrlFromEnv,
+  DATABASE_POOL_MAX: fromEnv('DATABASE_POOL_MAX', 'a whole number from 1 to 1000', integer(1, 1000)),
+  DATABASE_CONNECT_TIMEOUT_MS: fromEnv('DATABASE_CONNECT_TIMEOUT_MS', 'milliseconds from 100 to 60000', integer(100, 60_000)),
+  DATABASE_STATEMENT_TIMEOUT_MS: fromEnv('DATABASE_STATEMENT_TIMEOUT_MS', 'milliseconds from 100 to 600000', integer(100, 600_000)),
 } as const;
 
 export type EnvName = keyof typeof ENV_CODECS;
@@ -109,6 +130,11 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
         ? E.left([`PORT (${v.PORT}) and SERVER_PORT (${v.SERVER_PORT}) are the same setting and disagree`])
         : E.right(v),
     ),
+    E.chain((v) =>
+      v.STORAGE_BACKEND === 'postgres' && v.DATABASE_URL === undefined
+        ? E.left(['DATABASE_URL: required when STORAGE_BACKEND is postgres'])
+        : E.right(v),
+    ),
     E.map((v) => ({
       port: v.PORT ?? v.SERVER_PORT ?? 8082,
       host: v.HOST ?? '0.0.0.0',
@@ -125,6 +151,10 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       pendingOrderTimeoutSeconds: v.PENDING_ORDER_TIMEOUT_SECONDS ?? 300,
       releaseLookbackHours: v.RELEASE_LOOKBACK_HOURS ?? 24,
       idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS ?? 24,
+      databaseUrl: v.DATABASE_URL,
+      databasePoolMax: v.DATABASE_POOL_MAX ?? 10,
+      databaseConnectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS ?? 2_000,
+      databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS ?? 5_000,
     })),
   );
 }

@@ -1,5 +1,7 @@
 import { openEmbeddedBackend } from '../adapters/outbound/embedded/embedded.backend.js';
 import { openMemoryBackend } from '../adapters/outbound/memory/memory.backend.js';
+import type { PostgresOptions } from '../adapters/outbound/postgres/postgres-database.js';
+import { openPostgresBackend } from '../adapters/outbound/postgres/postgres.backend.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import type { Config } from './config.js';
 
@@ -10,9 +12,20 @@ export async function openStorageBackend(config: Config): Promise<StorageBackend
       return openMemoryBackend();
     case 'embedded':
       return openEmbeddedBackend({ dataDir: config.dataDir, synchronous: config.embeddedSynchronous });
-    case 'storage-service':
     case 'postgres':
+      return openPostgresBackend(postgresOptions(config));
+    case 'storage-service':
       throw new Error(`STORAGE_BACKEND=${config.backend} is not available in this build`);
   }
 }
 
+/** The PostgreSQL settings from the configuration; the decoder has already required DATABASE_URL. */
+export function postgresOptions(config: Config): PostgresOptions {
+  if (!config.databaseUrl) throw new Error('DATABASE_URL: required when STORAGE_BACKEND is postgres');
+  return {
+    url: config.databaseUrl,
+    poolMax: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  };
+}

@@ -1,0 +1,95 @@
+import pg from 'pg';
+import { DependencyFailure } from '../../../application/dependency-failure.js';
+import { describeError } from './postgres-database.js';
+
+/**
+ * Schema versions in order; version n is MIGRATIONS[n - 1]. Never edit one that has shipped: append a new one.
+ * Ids are compared byte by byte (COLLATE "C") so that ties in a user's list are ordered as every other backend
+ * orders them, whatever the database's default collation.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE books (
+     id text COLLATE "C" PRIMARY KEY,
+     title text NOT NULL,
+     author text NOT NULL,
+     price_cents bigint NOT NULL CHECK (price_cents >= 0),
+     stock integer NOT NULL CHECK (stock >= 0)
+   );
+   CREATE TABLE orders (
+     id text COLLATE "C" PRIMARY KEY,
+     book_id text COLLATE "C" NOT NULL,
+     user_id text COLLATE "C" NOT NULL,
+     quantity integer NOT NULL CHECK (quantity > 0),
+     unit_price_cents bigint NOT NULL CHECK (unit_price_cents >= 0),
+     total_cents bigint NOT NULL CHECK (total_cents >= 0),
+     status text NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL,
+     version integer NOT NULL CHECK (version >= 1)
+   );
+   CREATE INDEX orders_by_user ON orders (user_id, created_at DESC, id DESC);
+   CREATE TABLE stock_holds (
+     order_id text COLLATE "C" PRIMARY KEY,
+     book_id text COLLATE "C" NOT NULL,
+     quantity integer NOT NULL CHECK (quantity > 0),
+     returned smallint NOT NULL DEFAULT 0 CHECK (returned IN (0, 1))
+   );`,
+  // Recovery looks for orders resting in a status since some time.
+  'CREATE INDEX orders_by_status ON orders (status, updated_at);',
+  `CREATE TABLE idempotency_keys (
+     key text COLLATE "C" PRIMARY KEY,
+     fingerprint text NOT NULL,
+     claimed_at timestamptz NOT NULL,
+     completed_at timestamptz,
+     response text
+   );
+   CREATE INDEX idempotency_keys_by_completion ON idempotency_keys (completed_at);`,
+];
+
+/** Any fixed number will do, as long as nothing else in the database takes the same advisory lock. */
+const MIGRATION_LOCK = 726_150_311;
+
+export interface MigrationOutcome {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Brings the database up to the latest schema version. Replicas starting together queue on an advisory lock, so
+ * each migration runs once; whoever gets the lock second finds nothing left to do.
+ */
+export async function migrate(options: { readonly url: string; readonly connectTimeoutMs: number }): Promise<MigrationOutcome> {
+  const client = new pg.Client({
+    connectionString: options.url,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'order-service-migrate',
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DependencyFailure('database', `cannot reach PostgreSQL to migrate: ${describeError(error)}`, { cause: error });
+  }
+  try {
+    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM schema_migrations');
+    const from = rows[0]!.version;
+    if (from > MIGRATIONS.length) {
+      throw new Error(`the database has schema version ${from}, newer than this build knows (${MIGRATIONS.length})`);
+    }
+    for (let version = from + 1; version <= MIGRATIONS.length; version += 1) {
+      await client.query('BEGIN');
+      await client.query(MIGRATIONS[version - 1]!);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+      await client.query('COMMIT');
+    }
+    return { from, to: MIGRATIONS.length };
+  } finally {
+    // Ending the session also releases the advisory lock, even when a migration failed half-way.
+    await client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,28 @@
+import type { Order } from '../../../domain/order.js';
+import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
+import type { PostgresDatabase } from './postgres-database.js';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from './postgres-order-row.js';
+
+const COLUMNS = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+
+/** Recovery's queries, on the (status, updated_at) index; any replica may run them, settling is idempotent. */
+export class PostgresStaleOrders implements StaleOrders {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  async abandonedPending(before: Date, limit: number): Promise<readonly Order[]> {
+    const { rows } = await this.db.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders o WHERE o.status = 'pending' AND o.updated_at < $1 ORDER BY o.updated_at LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  async releasedStillHolding(since: Date, limit: number): Promise<readonly Order[]> {
+    const { rows } = await this.db.query<OrderRow>(
+      `SELECT ${COLUMNS} FROM orders o JOIN stock_holds h ON h.order_id = o.id AND h.returned = 0
+       WHERE o.status IN ('cancelled', 'rejected', 'expired') AND o.updated_at >= $1 ORDER BY o.updated_at LIMIT $2`,
+      [since, limit],
+    );
+    return rows.map(toOrder);
+  }
+}

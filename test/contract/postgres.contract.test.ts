@@ -1,0 +1,42 @@
+import { openPostgresBackend } from '../../src/adapters/outbound/postgres/postgres.backend.js';
+import { createTestDatabase } from '../support/postgres-database.js';
+import type { BackendFactory } from './backend-under-test.js';
+import { idempotencyStoreContract } from './idempotency-store.contract.js';
+import { inventoryContract } from './inventory.contract.js';
+import { orderRepositoryContract } from './order-repository.contract.js';
+import { staleOrdersContract } from './stale-orders.contract.js';
+
+const OPTIONS = { poolMax: 5, connectTimeoutMs: 2_000, statementTimeoutMs: 5_000 };
+
+const postgres: BackendFactory = {
+  name: 'PostgreSQL',
+  keepsAllFields: true,
+  async open(books) {
+    const database = await createTestDatabase();
+    const backend = await openPostgresBackend({ url: database.url, ...OPTIONS });
+    await backend.catalog!.seed(books);
+    return {
+      ...backend,
+      close: async () => {
+        await backend.close();
+        await database.drop();
+      },
+    };
+  },
+};
+
+orderRepositoryContract(postgres);
+inventoryContract(postgres);
+staleOrdersContract(postgres);
+
+idempotencyStoreContract('PostgreSQL', async () => {
+  const database = await createTestDatabase();
+  const backend = await openPostgresBackend({ url: database.url, ...OPTIONS });
+  return {
+    store: backend.idempotency!,
+    close: async () => {
+      await backend.close();
+      await database.drop();
+    },
+  };
+});

@@ -1,0 +1,154 @@
+import { createServer } from 'node:net';
+import * as E from 'fp-ts/lib/Either.js';
+import { DependencyFailure } from '../../src/application/dependency-failure.js';
+import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-database.js';
+import { PostgresInventory } from '../../src/adapters/outbound/postgres/postgres-inventory.adapter.js';
+import { openPostgresBackend } from '../../src/adapters/outbound/postgres/postgres.backend.js';
+import { PostgresOrderRepository } from '../../src/adapters/outbound/postgres/postgres-order-repository.adapter.js';
+import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
+import { aBook, anOrder, bookId, orderId, qty, userId } from '../support/order-mother.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+const TIMEOUTS = { poolMax: 3, connectTimeoutMs: 300, statementTimeoutMs: 300 };
+const NOW = new Date('2026-11-22T11:00:00.000Z');
+const hold = { orderId: orderId('o1'), bookId: bookId('b1'), quantity: qty(1) };
+
+/** Every port method, each expected to reject with a DependencyFailure that says nothing was applied. */
+function everyCall(db: PostgresDatabase): Array<[string, () => Promise<unknown>]> {
+  const orders = new PostgresOrderRepository(db);
+  const inventory = new PostgresInventory(db);
+  return [
+    ['add', () => orders.add(anOrder())],
+    ['findById', () => orders.findById(orderId('o1'))],
+    ['listByUser', () => orders.listByUser(userId('u1'), 10, { createdAt: NOW, id: orderId('o1') })],
+    ['update', () => orders.update(orderId('o1'), (o) => o.moveTo('confirmed', NOW))],
+    ['findBook', () => inventory.findBook(bookId('b1'))],
+    ['take', () => inventory.take(hold)],
+    ['giveBack', () => inventory.giveBack(hold)],
+    ['seed', () => inventory.seed([aBook()])],
+    ['check', () => db.ping()],
+  ];
+}
+
+async function expectQuickFailures(db: PostgresDatabase, withinMs: number): Promise<void> {
+  for (const [name, call] of everyCall(db)) {
+    const started = Date.now();
+    const error = await call().then(() => undefined, (e: unknown) => e);
+    expect([name, error]).toEqual([name, expect.any(DependencyFailure)]);
+    expect((error as DependencyFailure).options.outcomeUnknown).toBeFalsy();
+    expect(Date.now() - started).toBeLessThan(withinMs);
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('PostgreSQL adapters when the database fails', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let backend: StorageBackend | undefined;
+  let db: PostgresDatabase | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    proxy = await new TcpProxy().start();
+  });
+  afterEach(async () => {
+    proxy.heal();
+    await backend?.close();
+    await db?.close();
+    backend = db = undefined;
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await database.drop();
+  });
+
+  it('rejects every call at once with a DependencyFailure when nothing listens', async () => {
+    const url = `postgres://postgres@127.0.0.1:${await closedPort()}/nowhere`;
+    db = PostgresDatabase.open({ url, ...TIMEOUTS });
+    await expectQuickFailures(db, 1_000);
+    await expect(openPostgresBackend({ url, ...TIMEOUTS })).rejects.toBeInstanceOf(DependencyFailure);
+  });
+
+  it('gives up after the connect timeout instead of hanging when the database swallows traffic', async () => {
+    proxy.hang();
+    db = PostgresDatabase.open({ url: proxy.via(database.url), ...TIMEOUTS });
+    await expectQuickFailures(db, 1_000);
+  });
+
+  it('gives up on an open connection that stops answering, then recovers when traffic flows again', async () => {
+    backend = await openPostgresBackend({ url: proxy.via(database.url), ...TIMEOUTS });
+    await backend.catalog!.seed([aBook({ stock: 5 })]);
+    proxy.hang();
+    const started = Date.now();
+    await expect(backend.inventory.findBook(bookId('b1'))).rejects.toBeInstanceOf(DependencyFailure);
+    await expect(backend.check()).rejects.toBeInstanceOf(DependencyFailure);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    proxy.heal();
+    await backend.check();
+    expect((await backend.inventory.findBook(bookId('b1')))!.stock).toBe(5);
+  });
+
+  it('says the outcome is unknown when the line dies after COMMIT was sent, and not before', async () => {
+    backend = await openPostgresBackend({ url: proxy.via(database.url), ...TIMEOUTS });
+    const order = anOrder();
+    await backend.orders.add(order);
+
+    proxy.cutAfter('UPDATE orders');
+    const beforeCommit = await backend.orders.update(order.id, (o) => o.moveTo('confirmed', NOW)).catch((e: unknown) => e);
+    expect(beforeCommit).toBeInstanceOf(DependencyFailure);
+    expect((beforeCommit as DependencyFailure).options.outcomeUnknown).toBeFalsy();
+    expect((await backend.orders.findById(order.id))!.status).toBe('pending');
+
+    proxy.cutAfter('COMMIT');
+    const afterCommit = await backend.orders.update(order.id, (o) => o.moveTo('confirmed', NOW)).catch((e: unknown) => e);
+    expect(afterCommit).toBeInstanceOf(DependencyFailure);
+    expect((afterCommit as DependencyFailure).options.outcomeUnknown).toBe(true);
+    // Why "unknown" is the honest answer: the server did commit it.
+    expect((await backend.orders.findById(order.id))!.status).toBe('confirmed');
+  });
+
+  it('lets a bug show as a bug: adding an order id twice throws the database error, not a DependencyFailure', async () => {
+    backend = await openPostgresBackend({ url: database.url, ...TIMEOUTS });
+    const order = anOrder();
+    await backend.orders.add(order);
+    const error = await backend.orders.add(order).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(DependencyFailure);
+    expect(error).toMatchObject({ code: '23505', constraint: 'orders_pkey' });
+  });
+
+  it('survives the server dropping every connection, idle or busy, and carries on with new ones', async () => {
+    backend = await openPostgresBackend({ url: database.url, ...TIMEOUTS, statementTimeoutMs: 5_000 });
+    const book = bookId('b-dropped');
+    await backend.catalog!.seed([aBook({ id: book, stock: 100 })]);
+    await Promise.all(Array.from({ length: 3 }, () => backend!.inventory.findBook(book)));
+    const terminateAll = () => database.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name]);
+    // Settled from the start: a take that fails while the terminate runs must not count as an unhandled rejection.
+    const load = Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => backend!.inventory.take({ ...hold, bookId: book, orderId: orderId(`t${i}`) })));
+    await terminateAll();
+    const outcomes = await load;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DependencyFailure);
+      else expect(outcome.value).toEqual(E.right(undefined));
+    }
+    // Now every pooled connection is idle: dropping them must not crash the process or poison the pool.
+    await terminateAll();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await backend.check();
+    const [{ stock, held }] = await database.query<{ stock: number; held: number }>(
+      `SELECT (SELECT stock FROM books WHERE id = $1) AS stock,
+              (SELECT count(*)::int FROM stock_holds WHERE book_id = $1 AND returned = 0) AS held`,
+      [book],
+    ) as [{ stock: number; held: number }];
+    expect(stock).toBe(100 - held);
+  });
+});

@@ -1,0 +1,101 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+type Mode = 'pass' | 'hang';
+
+/**
+ * A TCP proxy in front of the local PostgreSQL, so a test can take "the database" away from one service without
+ * disturbing the real server that other tests share: refuse connections, swallow traffic, or cut a connection
+ * right after a given statement has gone through.
+ */
+export class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private mode: Mode = 'pass';
+  private cutAt: string | undefined;
+  private listenPort = 0;
+
+  constructor(private readonly target = { host: '127.0.0.1', port: 5432 }) {}
+
+  get port(): number {
+    return this.listenPort;
+  }
+
+  /** `url` with its host and port replaced by the proxy's. */
+  via(url: string): string {
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(this.listenPort);
+    return proxied.toString();
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort, '127.0.0.1', () => resolve());
+    });
+    this.listenPort = (server.address() as { port: number }).port;
+    this.server = server;
+    return this;
+  }
+
+  /** New connections are refused and every open one is reset: the database host is gone. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.dropAll();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Connections open but nothing comes back: a partition or a frozen server. */
+  hang(): void {
+    this.mode = 'hang';
+  }
+
+  /** Back to normal; connections that were swallowed are reset, as a real partition's would be. */
+  heal(): void {
+    if (this.mode === 'hang') this.dropAll();
+    this.mode = 'pass';
+  }
+
+  /** The next message containing `text` (COMMIT, UPDATE …) reaches the server; its answer never comes back. */
+  cutAfter(text: string): void {
+    this.cutAt = text;
+  }
+
+  dropAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
+  private accept(client: Socket): void {
+    this.track(client);
+    if (this.mode === 'hang') return;
+    const upstream = this.track(connect(this.target.port, this.target.host));
+    let draining = false;
+    client.on('data', (chunk: Buffer) => {
+      if (this.mode === 'hang') return;
+      if (this.cutAt !== undefined && chunk.includes(this.cutAt)) {
+        this.cutAt = undefined;
+        draining = true;
+        upstream.end(chunk);
+        client.destroy();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (this.mode !== 'hang' && !client.destroyed) client.write(chunk);
+    });
+    // When cutting after a message the server side is left to flush and close by itself, so the COMMIT arrives.
+    client.on('close', () => draining || upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  }
+
+  private track(socket: Socket): Socket {
+    this.sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => this.sockets.delete(socket));
+    return socket;
+  }
+}
