@@ -12,6 +12,11 @@ export interface Config {
   readonly host: string;
   readonly backend: StorageBackendName;
   readonly storageServiceUrl: string;
+  /** The storage-service backend: timeout per call, concurrent calls, calls allowed to wait, pause after failures. */
+  readonly storageTimeoutMs: number;
+  readonly storageMaxConcurrency: number;
+  readonly storageQueueLimit: number;
+  readonly storageBreakerCooldownMs: number;
   readonly dataDir: string;
   readonly inventorySeedFile: string;
   readonly logLevel: (typeof LOG_LEVELS)[number];
@@ -88,6 +93,10 @@ export const ENV_CODECS = {
   HOST: fromEnv('HOST', 'a host name or address', nonEmpty),
   STORAGE_BACKEND: fromEnv('STORAGE_BACKEND', `one of ${STORAGE_BACKENDS.join(', ')}`, oneOf(STORAGE_BACKENDS)),
   STORAGE_SERVICE_URL: fromEnv('STORAGE_SERVICE_URL', 'an http(s) URL', httpUrl),
+  STORAGE_TIMEOUT_MS: fromEnv('STORAGE_TIMEOUT_MS', 'milliseconds from 10 to 60000', integer(10, 60_000)),
+  STORAGE_MAX_CONCURRENCY: fromEnv('STORAGE_MAX_CONCURRENCY', 'a whole number from 1 to 256', integer(1, 256)),
+  STORAGE_QUEUE_LIMIT: fromEnv('STORAGE_QUEUE_LIMIT', 'a whole number from 0 to 100000', integer(0, 100_000)),
+  STORAGE_BREAKER_COOLDOWN_MS: fromEnv('STORAGE_BREAKER_COOLDOWN_MS', 'milliseconds from 10 to 600000', integer(10, 600_000)),
   DATA_DIR: fromEnv('DATA_DIR', 'a directory path', nonEmpty),
   INVENTORY_SEED_FILE: fromEnv('INVENTORY_SEED_FILE', 'a file path', nonEmpty),
   LOG_LEVEL: fromEnv('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, oneOf(LOG_LEVELS)),
@@ -140,6 +149,10 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       host: v.HOST ?? '0.0.0.0',
       backend: v.STORAGE_BACKEND ?? (v.STORAGE_SERVICE_URL ? 'storage-service' : 'embedded'),
       storageServiceUrl: v.STORAGE_SERVICE_URL ?? 'http://localhost:8083',
+      storageTimeoutMs: v.STORAGE_TIMEOUT_MS ?? 2_000,
+      storageMaxConcurrency: v.STORAGE_MAX_CONCURRENCY ?? 1,
+      storageQueueLimit: v.STORAGE_QUEUE_LIMIT ?? 256,
+      storageBreakerCooldownMs: v.STORAGE_BREAKER_COOLDOWN_MS ?? 5_000,
       dataDir: v.DATA_DIR ?? './data',
       inventorySeedFile: v.INVENTORY_SEED_FILE ?? DEMO_CATALOG,
       logLevel: v.LOG_LEVEL ?? 'info',

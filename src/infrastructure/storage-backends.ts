@@ -3,6 +3,7 @@ import { openMemoryBackend } from '../adapters/outbound/memory/memory.backend.js
 import type { PostgresOptions } from '../adapters/outbound/postgres/postgres-database.js';
 import { openPostgresBackend } from '../adapters/outbound/postgres/postgres.backend.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
+import { openStorageServiceBackend } from '../adapters/outbound/storage-service/storage-service.backend.js';
 import type { Config } from './config.js';
 
 /** Opens the backend the configuration names. Adding a backend is one adapter folder and one case here. */
@@ -15,7 +16,13 @@ export async function openStorageBackend(config: Config): Promise<StorageBackend
     case 'postgres':
       return openPostgresBackend(postgresOptions(config));
     case 'storage-service':
-      throw new Error(`STORAGE_BACKEND=${config.backend} is not available in this build`);
+      return openStorageServiceBackend({
+        baseUrl: config.storageServiceUrl,
+        timeoutMs: config.storageTimeoutMs,
+        maxConcurrency: config.storageMaxConcurrency,
+        queueLimit: config.storageQueueLimit,
+        breakerCooldownMs: config.storageBreakerCooldownMs,
+      });
   }
 }
 

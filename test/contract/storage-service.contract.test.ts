@@ -1,0 +1,30 @@
+import { openStorageServiceBackend } from '../../src/adapters/outbound/storage-service/storage-service.backend.js';
+import { FakeStorageService } from '../fakes/fake-storage-service.js';
+import { addSeedBook, testClientOptions } from '../storage-service/storage-service-harness.js';
+import type { BackendFactory } from './backend-under-test.js';
+import { inventoryContract } from './inventory.contract.js';
+import { orderRepositoryContract } from './order-repository.contract.js';
+import { staleOrdersContract } from './stale-orders.contract.js';
+
+const storageService: BackendFactory = {
+  name: 'storage service (over a fake of its HTTP API)',
+  keepsAllFields: false,
+  async open(books) {
+    const fake = await FakeStorageService.start();
+    books.forEach((book) => addSeedBook(fake, book));
+    const backend = openStorageServiceBackend(testClientOptions(fake.url));
+    return {
+      orders: backend.orders,
+      inventory: backend.inventory,
+      staleOrders: backend.staleOrders!,
+      close: async () => {
+        await backend.close();
+        await fake.close();
+      },
+    };
+  },
+};
+
+orderRepositoryContract(storageService);
+inventoryContract(storageService);
+staleOrdersContract(storageService);

@@ -1,0 +1,142 @@
+import { request } from '../support/test-service.js';
+import {
+  expectServiceUnavailable, placeOrder, placeOrderEventually, startStack, unitsHeld, type Stack,
+} from './storage-service-harness.js';
+
+const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+};
+
+async function eventually(check: () => Promise<boolean>, withinMs = 2000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('storage-service backend when the storage service is down, hung or overloaded', () => {
+  let stack: Stack;
+  afterEach(() => stack.stop());
+
+  it('answers 503 while storage is down, is not ready but live, and serves again once storage is back', async () => {
+    stack = await startStack({ breakerCooldownMs: 100 });
+    stack.fake.addBook({ id: 'b1', quantity: 5 });
+    await stack.fake.down();
+
+    expectServiceUnavailable(await placeOrder(stack));
+    expect((await request(stack.service.url, 'GET', '/health/ready')).status).toBe(503);
+    expect((await request(stack.service.url, 'GET', '/health/live')).status).toBe(200);
+
+    await stack.fake.up();
+    await eventually(async () => (await request(stack.service.url, 'GET', '/health/ready')).status === 200);
+    expect((await placeOrderEventually(stack)).status).toBe(201);
+    expect(5 - stack.fake.stockOf('b1')!).toBe(unitsHeld(stack.fake, 'b1'));
+  });
+
+  it('pays the timeout of a hung storage service only until the circuit opens, then answers in milliseconds', async () => {
+    stack = await startStack({ timeoutMs: 500, breakerThreshold: 2, breakerCooldownMs: 3000 });
+    stack.fake.addBook({ id: 'b1', quantity: 5 });
+    stack.fake.latencyMs = 2000;
+
+    const first = await timed(() => placeOrder(stack));
+    expectServiceUnavailable(first.value);
+    expect(first.ms).toBeGreaterThanOrEqual(2 * 500);
+    const later = await timed(() => placeOrder(stack));
+    expectServiceUnavailable(later.value);
+    expect(later.ms).toBeLessThan(250);
+    expect(Number(later.value.headers.get('retry-after'))).toBeGreaterThanOrEqual(2);
+    expect((await timed(() => request(stack.service.url, 'GET', '/health/ready'))).ms).toBeLessThan(250);
+  });
+
+  it('refuses at once with 503 when the wait queue is full, and never exceeds the cap on concurrent calls', async () => {
+    stack = await startStack({ maxConcurrency: 1, queueLimit: 2, timeoutMs: 2000 });
+    stack.fake.latencyMs = 400;
+
+    const answers = await Promise.all(Array.from({ length: 8 }, () => timed(() => request(stack.service.url, 'GET', '/orders/nope'))));
+
+    const refused = answers.filter((a) => a.value.status === 503);
+    const served = answers.filter((a) => a.value.status === 404);
+    expect([served.length, refused.length]).toEqual([3, 5]);
+    refused.forEach((a) => expectServiceUnavailable(a.value));
+    // Refused without waiting: every refusal is back before the quickest request the storage service served.
+    expect(Math.max(...refused.map((a) => a.ms))).toBeLessThan(Math.min(...served.map((a) => a.ms)));
+    expect(stack.fake.peakInFlight).toBe(1);
+  });
+
+  it('bounds the orders waiting for one book: beyond STORAGE_QUEUE_LIMIT they get 503 at once, and no unit is lost', async () => {
+    stack = await startStack({ maxConcurrency: 64, queueLimit: 2 });
+    stack.fake.addBook({ id: 'b1', quantity: 100 });
+    stack.fake.latencyMs = 20;
+
+    const statuses = (await Promise.all(Array.from({ length: 12 }, (_, i) => placeOrder(stack, `u${i}`)))).map((a) => a.status);
+
+    expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 503 && s !== 201)).toEqual([]);
+    expect(100 - stack.fake.stockOf('b1')!).toBe(statuses.filter((s) => s === 201).length);
+    expect(unitsHeld(stack.fake, 'b1')).toBe(statuses.filter((s) => s === 201).length);
+  });
+
+  it('lets recovery (POST /orders/batch-process) finish what crashes left: expire abandoned orders, return stock', async () => {
+    stack = await startStack();
+    stack.fake.addBook({ id: 'b1', quantity: 6 }); // 10 at first; 4 units taken by the three orders below
+    const record = (id: string, status: string, quantity: number) => stack.fake.orders.set(id, {
+      id, book_id: 'b1', user_id: 'u1', status, price: 10 * quantity, quantity, created: '2026-01-01T00:00:00Z',
+    });
+    record('abandoned-holding', 'pending+held', 1);
+    record('cancel-crashed', 'cancelled+held', 2);
+    record('abandoned-in-doubt', 'pending+taking@7', 1); // its write landed: 7 → 6
+
+    const answer = await request(stack.service.url, 'POST', '/orders/batch-process', { limit: 10 });
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ processed_count: 3, expired: 2, released: 1 });
+    expect(stack.fake.stockOf('b1')).toBe(10);
+    expect(['abandoned-holding', 'cancel-crashed', 'abandoned-in-doubt'].map((id) => stack.fake.orders.get(id)!.status))
+      .toEqual(['expired', 'cancelled', 'expired']);
+    expect(unitsHeld(stack.fake, 'b1')).toBe(0);
+  });
+
+  describe('after a crash between two writes of placing an order', () => {
+    /** Leaves an order marked as taking stock, as a process killed at that point would, and starts a new process. */
+    async function crashAndRestart(fault: { route: string; skip: number }): Promise<string> {
+      const crashed = await startStack();
+      crashed.fake.addBook({ id: 'b1', quantity: 5 });
+      crashed.fake.inject({ ...fault, times: 1, fault: { kind: 'reset' } });
+      expectServiceUnavailable(await placeOrder(crashed));
+      await crashed.service.stop(); // its memory of the doubt dies with it; the storage keeps the mark
+      const [stale] = [...crashed.fake.orders.values()];
+      expect(stale!.status).toBe('pending+taking@5');
+      crashed.fake.clearFaults();
+      stack = await startStack({}, crashed.fake);
+      return stale!.id;
+    }
+
+    it('the stock was taken: the next process marks it held before it writes the book again', async () => {
+      const stale = await crashAndRestart({ route: 'PUT /internal/orders/update-status', skip: 1 });
+      expect(stack.fake.stockOf('b1')).toBe(4);
+      const before = stack.fake.received.length;
+
+      expect((await placeOrder(stack)).status).toBe(201);
+
+      expect(stack.fake.orders.get(stale)!.status).toBe('pending+held');
+      expect(stack.fake.stockOf('b1')).toBe(3);
+      expect(unitsHeld(stack.fake, 'b1')).toBe(2);
+      const writes = stack.fake.received.slice(before).filter((r) => r.method === 'PUT').map((r) => JSON.parse(r.body));
+      expect(writes[0]).toEqual({ order_id: stale, status: 'pending+held' });
+    });
+
+    it('the stock was not taken: the next process clears the mark and the unit stays on sale', async () => {
+      const stale = await crashAndRestart({ route: 'PUT /internal/books/update-quantity', skip: 0 });
+      expect(stack.fake.stockOf('b1')).toBe(5);
+
+      expect((await placeOrder(stack)).status).toBe(201);
+
+      expect(stack.fake.orders.get(stale)!.status).toBe('pending');
+      expect(stack.fake.stockOf('b1')).toBe(4);
+      expect(unitsHeld(stack.fake, 'b1')).toBe(1);
+    });
+  });
+});
