@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildHttpApp } from '../adapters/inbound/http/http-app.js';
+import { ServiceMetrics } from '../adapters/inbound/http/metrics.js';
 import { readSeedFile } from '../adapters/outbound/catalog/seed-file.js';
 import { MemoryIdempotencyStore } from '../adapters/outbound/memory/memory-idempotency-store.adapter.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
+import { measuredBackend } from '../adapters/outbound/storage-metrics.js';
 import type { Config } from './config.js';
 import { buildContainer, resolveUseCases, settlementPolicy, type ContainerOverrides } from './container.js';
 import { createLogger, type Logger } from './logger.js';
@@ -32,7 +34,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const backend = options.backend ?? (await openStorageBackend(config));
   log.info({ backend: backend.name }, 'storage backend opened');
   if (!backend.idempotency) log.warn({ backend: backend.name }, 'idempotency keys are kept in this process only');
-  const container = buildContainer(backend, {
+  const metrics = config.metricsEnabled ? new ServiceMetrics() : undefined;
+  const container = buildContainer(metrics ? measuredBackend(backend, metrics.storageFor(backend.name)) : backend, {
     settlement: settlementPolicy(config),
     ...options,
   });
@@ -45,6 +48,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       store: backend.idempotency ?? new MemoryIdempotencyStore(),
       policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },
     },
+    metrics,
     health: {
       isStarted: () => started,
       isShuttingDown: () => shuttingDown,

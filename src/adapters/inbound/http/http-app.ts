@@ -9,6 +9,10 @@ import { bearerAuth } from './bearer-auth.middleware.js';
 import { idempotent, type IdempotencyPolicy } from './idempotency.middleware.js';
 import { orderRoutes } from './order.routes.js';
 import { logRequests } from './request-log.middleware.js';
+import type { ServiceMetrics } from './metrics.js';
+import { measureRequests } from './metrics.middleware.js';
+import { metricsRoutes } from './metrics.routes.js';
+import { openApiRoutes } from './openapi.routes.js';
 
 export interface HttpAppDependencies {
   readonly useCases: OrderUseCases;
@@ -17,6 +21,8 @@ export interface HttpAppDependencies {
   readonly requireIfMatch?: boolean;
   /** When non-empty, every /orders route needs one of these bearer tokens. */
   readonly authTokens?: readonly string[];
+  /** When present, requests are measured and GET /metrics serves the registry. */
+  readonly metrics?: ServiceMetrics;
   /** Without it, Idempotency-Key is ignored. */
   readonly idempotency?: { readonly store: IdempotencyStore; readonly policy: IdempotencyPolicy };
 }
@@ -24,10 +30,11 @@ export interface HttpAppDependencies {
 /** Paths served without a token when tokens are configured; everything else is closed by default. */
 const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json|metrics)$/;
 
-export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], idempotency }: HttpAppDependencies): Koa {
+export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], metrics, idempotency }: HttpAppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true; // errors are logged once, by handleErrors
+  if (metrics) app.use(measureRequests(metrics));
   app.use(logRequests(log));
   app.use(handleErrors(log));
   app.use(async (ctx, next) => {
@@ -37,6 +44,8 @@ export function buildHttpApp({ useCases, health, log, requireIfMatch = false, au
   if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !OPEN_PATHS.test(path)));
   const router = new Router();
   healthRoutes(router, health);
+  openApiRoutes(router);
+  if (metrics) metricsRoutes(router, metrics);
   // The compatibility routes go first: /orders/create must not be read as an order id.
   const guard: Koa.Middleware = idempotency
     ? idempotent(idempotency.store, idempotency.policy, log)
