@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
 import { migrate } from './sqlite-schema.js';
 
 export type SynchronousMode = 'full' | 'normal';
+
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface SqliteOptions {
   readonly dataDir: string;
@@ -14,42 +16,84 @@ export interface SqliteOptions {
   readonly maxBatch?: number;
 }
 
-interface Waiter {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+/** The callers of one transaction: answered together, once it is committed (and, in `full`, on disk). */
+class Batch {
+  settled = false;
+  private readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  wait<T>(value: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.waiters.push({ resolve: () => resolve(value), reject }));
+  }
+
+  get size(): number {
+    return this.waiters.length;
+  }
+
+  settle(error?: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const waiter of this.waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
 }
 
 /**
  * One SQLite file in WAL mode with group commit. Writes run at once, each in its own savepoint inside a
  * transaction shared by everything that arrives in the same turn of the event loop; that transaction commits on
- * the next turn, and only then does any caller's promise settle. So each caller is answered after its write is
- * durable, and a burst of N orders costs one commit instead of N. Reads made while a batch is open wait for it
- * too, so nobody is shown a write that could still roll back.
+ * the next turn, and only then does any caller's promise settle. A burst of N orders costs one commit instead
+ * of N. Reads made while a write is not yet settled wait for it too, so nobody is shown a write that could still
+ * be lost.
+ *
+ * In `full` mode the commit itself does not wait for the disk: the WAL is flushed with fdatasync on libuv's
+ * thread pool, and the callers of every transaction committed before that flush began are answered when it
+ * returns. That is SQLite's own synchronous=FULL guarantee (the WAL is synced after each commit, before anyone
+ * is told), without stopping the event loop for the flush, and with the next transaction already filling while
+ * the disk works. A failed flush fails the store for good: nothing can say which answered writes reached the
+ * disk, so it refuses everything until a restart recovers the WAL from what is really there.
  */
 export class SqliteDatabase {
-  private waiters: Waiter[] | undefined;
-  private readonly maxBatch: number;
+  private open: Batch | undefined;
+  /** The most recent transaction, until it settles: what a read must wait for. */
+  private newest: Batch | undefined;
+  private unsynced: Batch[] = [];
+  private syncing: Batch[] | undefined;
+  private failure: unknown;
+  private closed = false;
 
-  private constructor(readonly db: Database.Database, maxBatch: number) {
-    this.maxBatch = maxBatch;
-  }
+  private constructor(
+    readonly db: Database.Database,
+    private readonly maxBatch: number,
+    /** The WAL file, flushed by this class in `full` mode; absent in `normal` mode. */
+    private readonly walFd: number | undefined,
+  ) {}
 
   static open(options: SqliteOptions): SqliteDatabase {
     mkdirSync(options.dataDir, { recursive: true });
-    const db = new Database(join(options.dataDir, 'orders.sqlite3'));
+    const file = join(options.dataDir, 'orders.sqlite3');
+    const db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('busy_timeout = 5000');
-    migrate(db);
-    return new SqliteDatabase(db, options.maxBatch ?? 1000);
+    // SQLite checkpoints inside the COMMIT that takes the WAL past this many pages, while the event loop waits.
+    // Every order rewrites the same hot pages (the book's row, the tail of each index), and a checkpoint copies
+    // only the last version of each page: at 10,000 pages (about 40 MiB of WAL) the copying per order is about
+    // half what it is at SQLite's default of 1,000, and the stalls come ten times less often.
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    migrate(db); // a write transaction: the WAL file exists from here on, as long as this connection is open
+    let walFd: number | undefined;
+    if (options.synchronous === 'full' && existsSync(`${file}-wal`)) walFd = openSync(`${file}-wal`, 'r');
+    // With our own flush after each commit, SQLite's NORMAL plus that flush is its FULL; without it, FULL itself.
+    db.pragma(`synchronous = ${options.synchronous === 'normal' || walFd !== undefined ? 'NORMAL' : 'FULL'}`);
+    return new SqliteDatabase(db, options.maxBatch ?? 1000, walFd);
   }
 
   write<T>(work: () => T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
     try {
-      if (!this.waiters) this.begin();
-      const value = this.inSavepoint(work);
-      const settled = this.settleWithBatch(value);
-      if (this.waiters!.length >= this.maxBatch) this.commit();
+      const batch = this.open ?? this.begin();
+      const settled = batch.wait(this.inSavepoint(work));
+      if (batch.size >= this.maxBatch) this.commit();
       return settled;
     } catch (error) {
       return Promise.reject(asDependencyFailure(error));
@@ -57,27 +101,45 @@ export class SqliteDatabase {
   }
 
   read<T>(work: () => T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
     try {
       const value = work();
-      return this.waiters ? this.settleWithBatch(value) : Promise.resolve(value);
+      return this.newest && !this.newest.settled ? this.newest.wait(value) : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(asDependencyFailure(error));
     }
   }
 
   ping(): void {
+    if (this.failure) throw this.failure;
     this.db.prepare('SELECT 1').get();
   }
 
   close(): void {
-    if (this.waiters) this.commit();
+    if (this.closed) return;
+    this.closed = true;
+    if (this.open) this.commit();
+    const pending = [...(this.syncing ?? []), ...this.unsynced];
+    this.unsynced = [];
+    if (pending.length && this.walFd !== undefined && !this.failure) {
+      try {
+        fdatasyncSync(this.walFd);
+        pending.forEach((batch) => batch.settle());
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+    if (this.walFd !== undefined && !this.syncing) closeSync(this.walFd);
     if (this.db.open) this.db.close();
   }
 
-  private begin(): void {
+  private begin(): Batch {
     this.db.exec('BEGIN IMMEDIATE');
-    this.waiters = [];
+    const batch = new Batch();
+    this.open = batch;
+    this.newest = batch;
     setImmediate(() => this.commit());
+    return batch;
   }
 
   private inSavepoint<T>(work: () => T): T {
@@ -93,23 +155,48 @@ export class SqliteDatabase {
     }
   }
 
-  private settleWithBatch<T>(value: T): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.waiters!.push({ resolve: () => resolve(value), reject }));
-  }
-
   private commit(): void {
-    const waiters = this.waiters;
-    if (!waiters) return;
-    this.waiters = undefined;
+    const batch = this.open;
+    if (!batch) return;
+    this.open = undefined;
     try {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      const failure = asDependencyFailure(error);
-      for (const waiter of waiters) waiter.reject(failure);
+      batch.settle(asDependencyFailure(error));
       return;
     }
-    for (const waiter of waiters) waiter.resolve();
+    if (this.walFd === undefined) return batch.settle();
+    this.unsynced.push(batch);
+    this.flush();
+  }
+
+  /** Starts one fdatasync for every transaction committed so far, unless one is running (its end starts the next). */
+  private flush(): void {
+    if (this.syncing || !this.unsynced.length || this.failure) return;
+    const covered = this.unsynced;
+    this.syncing = covered;
+    this.unsynced = [];
+    fdatasync(this.walFd!, (error) => {
+      this.syncing = undefined;
+      if (this.closed) {
+        closeSync(this.walFd!);
+        return;
+      }
+      if (error) return this.fail(error);
+      covered.forEach((batch) => batch.settle());
+      this.flush();
+    });
+  }
+
+  private fail(error: unknown): void {
+    this.failure = new DependencyFailure('embedded-store', `embedded store failed: the WAL could not be flushed (${
+      (error as { code?: string }).code ?? 'unknown'})`, { cause: error, outcomeUnknown: true });
+    const pending = [...(this.syncing ?? []), ...this.unsynced, ...(this.open ? [this.open] : [])];
+    if (this.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.open = undefined;
+    this.unsynced = [];
+    pending.forEach((batch) => batch.settle(this.failure));
   }
 }
 

@@ -1,0 +1,159 @@
+// `npm run bench`: the baseline and the service on every available backend, create/get/list at 1 and 64
+// connections, interleaved so that machine noise hits every target alike; then the growth run. Prints the tables
+// and writes test/bench/results/latest.json and latest.svg.
+// BENCH_QUICK=1 (or --quick): a short smoke run. BENCH_BACKENDS=embedded,postgres: only those (and the baseline).
+// BENCH_GROWTH=0 / BENCH_MATRIX=0: skip the growth run / the main matrix. BENCH_TOOL=autocannon|wrk,
+// BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000, BENCH_PROFILE=1 (CPU profiles of the
+// services, summarised), BENCH_KEEP=1 (keep the work folder), BENCH_SERVICE_MAIN (another build, for an A/B).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resultsChart } from './chart.mjs';
+import { growthRun } from './growth.mjs';
+import { runLoad, sampleRss } from './processes.mjs';
+import { formatSummary, summariseProfile } from './profile-summary.mjs';
+import { growthTable, judgeTargets, resultsTable, verdictLines } from './report.mjs';
+import { measureStorageOverhead } from './storage-overhead.mjs';
+import { availableTargets } from './targets.mjs';
+
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+const CATALOG = fileURLToPath(new URL('../../src/infrastructure/demo-catalog.json', import.meta.url));
+const USERS = 100;
+const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+function readSettings() {
+  const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
+  const env = process.env;
+  const hasWrk = !!env.PATH?.split(':').some((dir) => { try { return readdirSync(dir).includes('wrk'); } catch { return false; } });
+  return {
+    quick,
+    tool: env.BENCH_TOOL ?? (hasWrk ? 'wrk' : 'autocannon'),
+    durationS: Number(env.BENCH_DURATION_S ?? (quick ? 2 : 8)),
+    warmupS: Number(env.BENCH_WARMUP_S ?? (quick ? 1 : 2)),
+    connections: [1, 64],
+    growthConnections: 64,
+    growthSizes: (env.BENCH_GROWTH_SIZES ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number).filter((n) => n > 0),
+    growth: env.BENCH_GROWTH !== '0',
+    matrix: env.BENCH_MATRIX !== '0',
+    backends: env.BENCH_BACKENDS?.split(',').map((s) => s.trim()),
+    listLimit: 20,
+    profile: env.BENCH_PROFILE === '1',
+    keep: env.BENCH_KEEP === '1',
+    embeddedEnv: env.EMBEDDED_SYNCHRONOUS ? { EMBEDDED_SYNCHRONOUS: env.EMBEDDED_SYNCHRONOUS } : {},
+  };
+}
+
+const settings = readSettings();
+const books = JSON.parse(readFileSync(CATALOG, 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'avakart-bench-'));
+const seedFile = join(work, 'bench-catalog.json');
+// The demo catalog's books with stock that a benchmark cannot exhaust (and that fits PostgreSQL's integer).
+writeFileSync(seedFile, JSON.stringify(books.map((b) => ({ ...b, quantity: 2_000_000_000 }))));
+const bookIds = books.map((b) => b.id);
+const machine = { cpuModel: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version, kernel: release(), tool: settings.tool, loadAverageAtStart: loadavg().map((n) => +n.toFixed(2)) };
+log(`${settings.quick ? 'quick' : 'full'} run with ${settings.tool}, ${settings.durationS}s per run after ${settings.warmupS}s warm-up; work in ${work}`);
+
+const opened = [];
+const runs = [];
+let growth = [];
+let storage;
+const { targets, skipped } = settings.matrix ? await availableTargets(settings.backends) : { targets: [], skipped: [] };
+try {
+  for (const target of targets) {
+    const profileDir = join(work, 'profiles', target.name);
+    const nodeArgs = settings.profile && target.name !== 'baseline' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    try {
+      opened.push({ name: target.name, profileDir, ...(await target.open({ name: target.name, work, seedFile, nodeArgs, embeddedEnv: settings.embeddedEnv })) });
+      log(`started ${target.name}`);
+    } catch (error) {
+      skipped.push({ name: target.name, note: `could not start: ${error.message}` });
+      log(`skipping ${target.name}: ${error.message}`);
+    }
+  }
+  for (const op of ['create', 'get', 'list']) {
+    if (op === 'get') for (const target of opened) target.idsFile ??= await createSomeOrders(target).catch(() => undefined);
+    for (const connections of settings.connections) {
+      for (const target of opened) {
+        try {
+          runs.push(await measure(target, op, connections));
+        } catch (error) {
+          skipped.push({ name: `${target.name} ${op} @${connections}`, note: `run failed: ${error.message.slice(0, 300)}` });
+          log(`${target.name} ${op} @${connections} failed: ${error.message.slice(0, 300)}`);
+        }
+      }
+    }
+  }
+  const storageTarget = opened.find((t) => t.name === 'storage-service');
+  if (storageTarget) storage = await measureStorageOverhead({ target: storageTarget, settings, runs, log });
+  for (const target of opened) target.hwmMiB = target.server.memory().hwmKiB / 1024;
+} finally {
+  for (const target of opened) await target.close().catch((error) => log(`stopping ${target.name}: ${error.message}`));
+}
+if (settings.growth && (!settings.backends || settings.backends.includes('embedded'))) {
+  growth = await growthRun({ work, seedFile, sizes: settings.growthSizes, settings, books: bookIds, log });
+}
+
+const baseline = (op, connections) => runs.find((r) => r.target === 'baseline' && r.op === op && r.connections === connections);
+for (const r of runs) r.ratio = r.rps / (baseline(r.op, r.connections)?.rps ?? NaN);
+machine.loadAverageAtEnd = loadavg().map((n) => +n.toFixed(2));
+const verdicts = judgeTargets({ runs, growth, storage, connections: 64 });
+const caption = `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load by ${machine.tool}, `
+  + `${settings.durationS}s per run, ${new Date().toISOString().slice(0, 16)}Z${settings.quick ? ' (quick run)' : ''}`;
+
+const output = [`\nResults (${caption})\n`, resultsTable(runs)];
+if (growth.length) output.push('\nGrowth run (embedded, 64 connections)\n', growthTable(growth));
+if (skipped.length) output.push('\nSkipped:', ...skipped.map((s) => `- ${s.name}: ${s.note}`));
+output.push('\nTargets (64 connections, ratios from this run):', verdictLines(verdicts));
+process.stdout.write(`${output.join('\n')}\n`);
+
+mkdirSync(RESULTS, { recursive: true });
+// Only a complete default run replaces latest.*; smoke and partial runs land beside it, ignored by git.
+const complete = !settings.quick && settings.matrix && settings.growth && !settings.backends && !process.env.BENCH_SERVICE_MAIN;
+const stem = complete ? 'latest' : settings.quick ? 'quick' : 'partial';
+writeFileSync(join(RESULTS, `${stem}.json`), `${JSON.stringify({ when: new Date().toISOString(), quick: settings.quick, machine,
+  settings: { ...settings, backends: settings.backends ?? 'all available' }, runs, growth, storageService: storage,
+  peakRssMiBByBackend: Object.fromEntries(opened.map((t) => [t.name, +t.hwmMiB?.toFixed(1)])), skipped, targets: verdicts }, null, 2)}\n`);
+writeFileSync(join(RESULTS, `${stem}.svg`), resultsChart({ runs, growth, caption }));
+log(`wrote ${join(RESULTS, `${stem}.json`)} and ${stem}.svg`);
+
+if (settings.profile) printProfiles();
+if (!settings.keep) rmSync(work, { recursive: true, force: true });
+
+async function measure(target, op, connections) {
+  const stopSampling = sampleRss(target.server.pid);
+  const result = await runLoad({ tool: settings.tool, url: target.server.url, op, connections, durationS: settings.durationS,
+    warmupS: settings.warmupS, idsFile: target.idsFile, users: USERS, books: bookIds, listLimit: settings.listLimit });
+  const row = { target: target.name, op, connections, ...result, rps: result.requests / result.durationS, peakRssMiB: stopSampling() / 1024 };
+  log(`${target.name.padEnd(16)} ${op.padEnd(6)} @${String(connections).padEnd(2)} ${row.rps.toFixed(0).padStart(6)} req/s  `
+    + `p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms  errors ${row.non2xx + row.socketErrors}  RSS ${row.peakRssMiB.toFixed(0)} MiB`);
+  return row;
+}
+
+/** Orders to read back: one per bench user, created through the front door; their ids go to a file for the load. */
+async function createSomeOrders(target) {
+  const ids = [];
+  for (let i = 0; i < USERS; i += 1) {
+    const answer = await fetch(`${target.server.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ bookId: bookIds[i % bookIds.length], userId: `bench-u${i}`, quantity: 1 }) });
+    const body = await answer.json();
+    if (answer.status !== 201 || typeof body.id !== 'string') throw new Error(`${target.name}: creating an order answered ${answer.status}`);
+    ids.push(body.id);
+  }
+  const file = join(work, `${target.name}-ids.txt`);
+  writeFileSync(file, ids.join('\n'));
+  return file;
+}
+
+function printProfiles() {
+  for (const target of opened) {
+    let files = [];
+    try { files = readdirSync(target.profileDir).filter((f) => f.endsWith('.cpuprofile')); } catch { /* none */ }
+    for (const file of files) {
+      const summary = summariseProfile(JSON.parse(readFileSync(join(target.profileDir, file), 'utf8')), 15);
+      process.stdout.write(`\nCPU profile of ${target.name} (${join(target.profileDir, file)}):\n${formatSummary(summary)}\n`);
+    }
+  }
+  if (!settings.keep) log('profiles are removed with the work folder; set BENCH_KEEP=1 to keep them');
+}

@@ -1,0 +1,113 @@
+// What the benchmark measures: the bare-http baseline and the service on each storage backend whose code is in
+// this build. A backend that cannot run here is skipped with a note, never failed.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServer } from './processes.mjs';
+import { startFakeStorage } from './fake-storage-launcher.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// BENCH_SERVICE_MAIN runs another build of the service (an A/B of a change) in place of this one.
+export const SERVICE_MAIN = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/infrastructure/main.js');
+const BASELINE = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
+const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The service as production runs it (info logs, metrics on), on loopback, with the bench's large-stock catalog. */
+export async function startService({ name, env, work, seedFile, nodeArgs = [] }) {
+  const port = await freePort();
+  return startServer({
+    name,
+    port,
+    args: [...nodeArgs, SERVICE_MAIN],
+    logFile: join(work, `${name}.log`),
+    env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, SHUTDOWN_TIMEOUT_MS: '3000', ...env },
+  });
+}
+
+/** Each target: { name, open(ctx) → { server, extra?, close() } } or a skip note. */
+export async function availableTargets(wanted) {
+  const targets = [{ name: 'baseline', open: openBaseline }, { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
+    { name: 'embedded', open: openEmbedded }];
+  const skipped = [];
+  const storage = storageServiceSupport();
+  if (storage.ok) targets.push({ name: 'storage-service', open: openStorageService });
+  else skipped.push({ name: 'storage-service', note: storage.note });
+  const postgres = await postgresSupport();
+  if (postgres.ok) targets.push({ name: 'postgres', open: openPostgres });
+  else skipped.push({ name: 'postgres', note: postgres.note });
+  const chosen = wanted ? targets.filter((t) => t.name === 'baseline' || wanted.includes(t.name)) : targets;
+  return { targets: chosen, skipped };
+}
+
+async function openBaseline({ work }) {
+  const port = await freePort();
+  const server = await startServer({ name: 'baseline', port, args: [BASELINE, String(port)], logFile: join(work, 'baseline.log') });
+  return { server, close: () => server.stop() };
+}
+
+const serviceWith = (env) => async (ctx) => {
+  const server = await startService({ ...ctx, name: ctx.name, env });
+  return { server, close: () => server.stop() };
+};
+
+async function openEmbedded(ctx) {
+  const dataDir = join(ctx.work, 'embedded-data');
+  mkdirSync(dataDir, { recursive: true });
+  return serviceWith({ STORAGE_BACKEND: 'embedded', DATA_DIR: dataDir, ...ctx.embeddedEnv })(ctx);
+}
+
+function storageServiceSupport() {
+  const adapter = existsSync(join(ROOT, 'src/adapters/outbound/storage-service'));
+  const fake = existsSync(join(ROOT, 'test/fakes/fake-storage-service.ts'));
+  if (!adapter) return { ok: false, note: 'no storage-service adapter in src/ yet' };
+  if (!fake) return { ok: false, note: 'no test/fakes/fake-storage-service.ts yet' };
+  return { ok: true };
+}
+
+async function openStorageService(ctx) {
+  const fake = await startFakeStorage(ctx);
+  try {
+    const service = await serviceWith({ STORAGE_BACKEND: 'storage-service', STORAGE_SERVICE_URL: fake.url })(ctx);
+    return { server: service.server, fake, close: async () => { await service.close(); await fake.close(); } };
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+}
+
+async function postgresSupport() {
+  if (!existsSync(join(ROOT, 'src/adapters/outbound/postgres'))) return { ok: false, note: 'no postgres adapter in src/ yet' };
+  try {
+    await adminQuery('SELECT 1');
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, note: `PostgreSQL at ${new URL(POSTGRES_ADMIN_URL).host} does not answer (${error.message})` };
+  }
+}
+
+async function adminQuery(sql) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openPostgres(ctx) {
+  const name = `order_bench_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE template0`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  try {
+    const service = await serviceWith({ STORAGE_BACKEND: 'postgres', DATABASE_URL: url.toString() })(ctx);
+    return { server: service.server, close: async () => { await service.close(); await drop(); } };
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+}
