@@ -97,10 +97,13 @@ describe('the NetworkPolicy', () => {
   const policy = one(base, 'NetworkPolicy', 'order-processing').spec;
   const config = decoded(containerEnv(base));
 
-  it('lets in the Books service only, on the service port', () => {
+  it('lets in the Books service and the recovery job only, on the service port', () => {
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.ingress).toEqual([{
-      from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'books' } } }],
+      from: [
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'books' } } },
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'order-processing-settle' } } },
+      ],
       ports: [{ protocol: 'TCP', port: config.port }],
     }]);
   });
@@ -126,6 +129,21 @@ describe('against the real service', () => {
 
   it.each(probes().map((p) => [p.httpGet.path]))('the probe path %s answers 200', async (path) => {
     expect((await request(service.url, 'GET', path)).status).toBe(200);
+  });
+
+  it('runs the recovery job against the Service, on a route the service answers 200', async () => {
+    const job = one(base, 'CronJob').spec;
+    const pod = job.jobTemplate.spec.template.spec;
+    const [settle] = pod.containers;
+    expect(job.concurrencyPolicy).toBe('Forbid');
+    expect(settle.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(settle.image).toBe(app.image);
+    const [, url, body] = /fetch\('([^']+)', \{method: 'POST',\s*headers: \{'content-type': 'application\/json'\}, body: '([^']+)'/.exec(settle.command.join(' '))!;
+    const target = new URL(url!);
+    const svc = one(base, 'Service').spec;
+    expect([target.hostname, Number(target.port)]).toEqual([one(base, 'Service').metadata.name, svc.ports[0].port]);
+    const answer = await request(service.url, 'POST', target.pathname, JSON.parse(body!));
+    expect([answer.status, answer.body.processed_count]).toEqual([200, 0]);
   });
 
   it('serves the scrape path the prometheus-scrape component announces', async () => {
