@@ -5,7 +5,7 @@ import type { Order } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
 import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from './sqlite-order-row.js';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
 export class SqliteOrderRepository implements OrderRepository {
   private readonly insert: Statement;

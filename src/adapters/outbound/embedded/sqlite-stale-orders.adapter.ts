@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Order } from '../../../domain/order.js';
 import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from './sqlite-order-row.js';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
 /** Recovery's queries, on the (status, updated_at) index. */
 export class SqliteStaleOrders implements StaleOrders {

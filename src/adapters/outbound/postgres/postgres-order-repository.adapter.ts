@@ -4,7 +4,7 @@ import type { Order } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
 import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
 import type { PostgresDatabase } from './postgres-database.js';
-import { ORDER_COLUMNS as COLUMNS, toOrder, type OrderRow } from './postgres-order-row.js';
+import { ORDER_COLUMNS as COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
 // Both list queries walk orders_by_user (user_id, created_at DESC, id DESC) in index order: no sort, and a page
 // costs its own size whatever the user's history (see the EXPLAIN check in test/postgres).

@@ -1,7 +1,7 @@
 import type { Order } from '../../../domain/order.js';
 import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
 import type { PostgresDatabase } from './postgres-database.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from './postgres-order-row.js';
+import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
 const COLUMNS = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
 
