@@ -40,6 +40,23 @@ describe('the service as a process, on the embedded store', () => {
     expect(next.body).toMatchObject({ type: '/problems/insufficient-stock', available: 100 - taken });
   });
 
+  it('keeps the order whose 201 arrived first when kill -9 follows it at once, with others still in flight', async () => {
+    running = await spawnService(env);
+    const service = running;
+    const first = await Promise.any(Array.from({ length: 30 }, () =>
+      request(service.url, 'POST', '/orders', { bookId: 'durable-1', userId: 'first', quantity: 1 }).then((answer) => {
+        if (answer.status !== 201) throw new Error(`answered ${answer.status}`);
+        service.child.kill('SIGKILL');
+        return answer;
+      })));
+    expect(await service.exited).toBe('SIGKILL');
+
+    running = await spawnService(env);
+    const kept = await request(running.url, 'GET', `/orders/${first.body.id}`);
+    expect(kept.status).toBe(200);
+    expect(kept.body).toMatchObject({ id: first.body.id, status: 'confirmed' });
+  });
+
   it('stops on SIGTERM: finishes what is in flight and exits 0', async () => {
     running = await spawnService(env);
     const inFlight = Array.from({ length: 10 }, () =>

@@ -14,28 +14,51 @@ export interface SqliteOptions {
   readonly synchronous: SynchronousMode;
   /** Most operations one commit may carry. */
   readonly maxBatch?: number;
+  /** How the WAL is flushed in `full` mode; tests replace it to hold a flush back. */
+  readonly syncWal?: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void;
 }
 
-/** The callers of one transaction: answered together, once it is committed (and, in `full`, on disk). */
-class Batch {
-  settled = false;
-  private readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+type Waiter = { resolve: () => void; reject: (error: unknown) => void };
 
-  wait<T>(value: T): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.waiters.push({ resolve: () => resolve(value), reject }));
+/**
+ * The callers of one transaction, in two groups: steps answered once it has committed, and everyone else (reads,
+ * barriers, whole operations) once it is also on disk. In `normal` mode both happen at COMMIT.
+ */
+class Batch {
+  committed = false;
+  durable = false;
+  private onCommit: Waiter[] = [];
+  private onDisk: Waiter[] = [];
+
+  wait<T>(value: T, until: 'committed' | 'durable'): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      (until === 'committed' ? this.onCommit : this.onDisk).push({ resolve: () => resolve(value), reject }));
   }
 
   get size(): number {
-    return this.waiters.length;
+    return this.onCommit.length + this.onDisk.length;
   }
 
-  settle(error?: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    for (const waiter of this.waiters) {
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
-    }
+  markCommitted(): void {
+    this.committed = true;
+    this.onCommit.forEach((waiter) => waiter.resolve());
+    this.onCommit = [];
+  }
+
+  markDurable(): void {
+    if (this.durable) return;
+    this.markCommitted();
+    this.durable = true;
+    this.onDisk.forEach((waiter) => waiter.resolve());
+    this.onDisk = [];
+  }
+
+  fail(error: unknown): void {
+    if (this.durable) return;
+    this.durable = true;
+    for (const waiter of [...this.onCommit, ...this.onDisk]) waiter.reject(error);
+    this.onCommit = [];
+    this.onDisk = [];
   }
 }
 
@@ -43,8 +66,12 @@ class Batch {
  * One SQLite file in WAL mode with group commit. Writes run at once, each in its own savepoint inside a
  * transaction shared by everything that arrives in the same turn of the event loop; that transaction commits on
  * the next turn, and only then does any caller's promise settle. A burst of N orders costs one commit instead
- * of N. Reads made while a write is not yet settled wait for it too, so nobody is shown a write that could still
+ * of N. Reads made while a write is not yet durable wait for it too, so nobody is shown a write that could still
  * be lost.
+ *
+ * `write` answers once its transaction is durable. `writeStep` answers at COMMIT: for the intermediate steps of
+ * one operation, which need only be committed and ordered, because SQLite recovers the WAL as a prefix. The
+ * operation then awaits `durable()`, which covers every transaction committed so far, before it reports anything.
  *
  * In `full` mode the commit itself does not wait for the disk: the WAL is flushed with fdatasync on libuv's
  * thread pool, and the callers of every transaction committed before that flush began are answered when it
@@ -55,19 +82,26 @@ class Batch {
  */
 export class SqliteDatabase {
   private open: Batch | undefined;
-  /** The most recent transaction, until it settles: what a read must wait for. */
+  /** The most recent transaction: what a read and a barrier must wait for, until it is durable. */
   private newest: Batch | undefined;
   private unsynced: Batch[] = [];
   private syncing: Batch[] | undefined;
   private failure: unknown;
   private closed = false;
+  // Prepared once: parsing these on every write cost more than running them.
+  private readonly savepoint: Database.Statement;
+  private readonly release: Database.Statement;
 
   private constructor(
     readonly db: Database.Database,
     private readonly maxBatch: number,
     /** The WAL file, flushed by this class in `full` mode; absent in `normal` mode. */
     private readonly walFd: number | undefined,
-  ) {}
+    private readonly syncWal: NonNullable<SqliteOptions['syncWal']>,
+  ) {
+    this.savepoint = db.prepare('SAVEPOINT op');
+    this.release = db.prepare('RELEASE op');
+  }
 
   static open(options: SqliteOptions): SqliteDatabase {
     mkdirSync(options.dataDir, { recursive: true });
@@ -85,14 +119,28 @@ export class SqliteDatabase {
     if (options.synchronous === 'full' && existsSync(`${file}-wal`)) walFd = openSync(`${file}-wal`, 'r');
     // With our own flush after each commit, SQLite's NORMAL plus that flush is its FULL; without it, FULL itself.
     db.pragma(`synchronous = ${options.synchronous === 'normal' || walFd !== undefined ? 'NORMAL' : 'FULL'}`);
-    return new SqliteDatabase(db, options.maxBatch ?? 1000, walFd);
+    return new SqliteDatabase(db, options.maxBatch ?? 1000, walFd, options.syncWal ?? fdatasync);
   }
 
   write<T>(work: () => T): Promise<T> {
+    return this.enqueue(work, 'durable');
+  }
+
+  writeStep<T>(work: () => T): Promise<T> {
+    return this.enqueue(work, 'committed');
+  }
+
+  /** Resolves once everything written so far is durable. */
+  durable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.newest && !this.newest.durable ? this.newest.wait(undefined, 'durable') : Promise.resolve();
+  }
+
+  private enqueue<T>(work: () => T, until: 'committed' | 'durable'): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     try {
       const batch = this.open ?? this.begin();
-      const settled = batch.wait(this.inSavepoint(work));
+      const settled = batch.wait(this.inSavepoint(work), until);
       if (batch.size >= this.maxBatch) this.commit();
       return settled;
     } catch (error) {
@@ -104,7 +152,7 @@ export class SqliteDatabase {
     if (this.failure) return Promise.reject(this.failure);
     try {
       const value = work();
-      return this.newest && !this.newest.settled ? this.newest.wait(value) : Promise.resolve(value);
+      return this.newest && !this.newest.durable ? this.newest.wait(value, 'durable') : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(asDependencyFailure(error));
     }
@@ -124,7 +172,7 @@ export class SqliteDatabase {
     if (pending.length && this.walFd !== undefined && !this.failure) {
       try {
         fdatasyncSync(this.walFd);
-        pending.forEach((batch) => batch.settle());
+        pending.forEach((batch) => batch.markDurable());
       } catch (error) {
         this.fail(error);
       }
@@ -143,10 +191,10 @@ export class SqliteDatabase {
   }
 
   private inSavepoint<T>(work: () => T): T {
-    this.db.exec('SAVEPOINT op');
+    this.savepoint.run();
     try {
       const value = work();
-      this.db.exec('RELEASE op');
+      this.release.run();
       return value;
     } catch (error) {
       this.db.exec('ROLLBACK TO op');
@@ -163,10 +211,11 @@ export class SqliteDatabase {
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      batch.settle(asDependencyFailure(error));
+      batch.fail(asDependencyFailure(error));
       return;
     }
-    if (this.walFd === undefined) return batch.settle();
+    if (this.walFd === undefined) return batch.markDurable();
+    batch.markCommitted();
     this.unsynced.push(batch);
     this.flush();
   }
@@ -177,14 +226,14 @@ export class SqliteDatabase {
     const covered = this.unsynced;
     this.syncing = covered;
     this.unsynced = [];
-    fdatasync(this.walFd!, (error) => {
+    this.syncWal(this.walFd!, (error) => {
       this.syncing = undefined;
       if (this.closed) {
         closeSync(this.walFd!);
         return;
       }
       if (error) return this.fail(error);
-      covered.forEach((batch) => batch.settle());
+      covered.forEach((batch) => batch.markDurable());
       this.flush();
     });
   }
@@ -196,7 +245,7 @@ export class SqliteDatabase {
     if (this.open && this.db.inTransaction) this.db.exec('ROLLBACK');
     this.open = undefined;
     this.unsynced = [];
-    pending.forEach((batch) => batch.settle(this.failure));
+    pending.forEach((batch) => batch.fail(this.failure));
   }
 }
 

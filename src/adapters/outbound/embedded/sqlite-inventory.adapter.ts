@@ -52,7 +52,7 @@ export class SqliteInventory implements InventoryPort, CatalogSeeder {
   }
 
   take(hold: StockHold): Promise<E.Either<BookNotFound | InsufficientStock, void>> {
-    return this.store.write(() => {
+    return this.store.writeStep(() => {
       if (this.selectHold.get(hold.orderId)) return E.right(undefined);
       const taken = this.decrement.run(hold.quantity, hold.bookId, hold.quantity);
       if (taken.changes === 1) {
@@ -65,7 +65,7 @@ export class SqliteInventory implements InventoryPort, CatalogSeeder {
   }
 
   giveBack(hold: StockHold): Promise<void> {
-    return this.store.write(() => {
+    return this.store.writeStep(() => {
       const returned = this.markReturned.get(hold.orderId);
       if (returned) this.increment.run(returned.quantity, returned.book_id);
     });

@@ -32,7 +32,7 @@ export class SqliteOrderRepository implements OrderRepository {
 
   add(order: Order): Promise<void> {
     const o = order.toSnapshot();
-    return this.store.write(() => {
+    return this.store.writeStep(() => {
       this.insert.run(o.id, o.bookId, o.userId, o.quantity, o.unitPrice, o.total, o.status,
         o.createdAt.getTime(), o.updatedAt.getTime(), o.version);
     });
@@ -56,7 +56,7 @@ export class SqliteOrderRepository implements OrderRepository {
 
   update(id: OrderId, change: OrderChange): Promise<E.Either<OrderError, Order>> {
     // Read, change and write inside one write: nothing else runs in between, and the version guard states it.
-    return this.store.write(() => {
+    return this.store.writeStep(() => {
       const row = this.selectById.get(id);
       if (!row) return E.left(orderNotFound(id));
       const current = toOrder(row);
