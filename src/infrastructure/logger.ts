@@ -3,6 +3,26 @@ import type { Config } from './config.js';
 
 export type { Logger };
 
-/** JSON lines on stdout, one object per event; `err` values are serialised with their stack. */
-export const createLogger = (level: Config['logLevel']): Logger =>
-  pino({ level, base: { service: 'order-service' }, timestamp: pino.stdTimeFunctions.isoTime });
+const FLUSH_EVERY_MS = 1000;
+
+/**
+ * JSON lines on stdout, one object per event; `err` values are serialised with their stack. Lines are written
+ * asynchronously in chunks of 4 KiB: a synchronous write per request line was a tenth of the CPU of a request.
+ * A quiet service still shows its lines within a second, and `flushLogger` writes what is left before exit.
+ */
+export function createLogger(level: Config['logLevel']): Logger {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const logger = pino({ level, base: { service: 'order-service' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  setInterval(() => logger.flush(), FLUSH_EVERY_MS).unref();
+  return logger;
+}
+
+/** Writes every buffered line before the process exits, whatever `process.exit` would otherwise drop. */
+export function flushLogger(logger: Logger): void {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
+  try {
+    stream?.flushSync?.();
+  } catch {
+    logger.flush();
+  }
+}

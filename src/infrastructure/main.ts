@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogger } from './logger.js';
 import { startService } from './server.js';
 
 const config = decodeConfig(process.env);
@@ -14,10 +14,15 @@ try {
   const service = await startService(config.right, { logger: log });
   const shutdown = (signal: NodeJS.Signals) => {
     log.info({ signal }, 'shutting down');
+    // Server stopped and store closed first, then the log: its last lines say how the stop went.
     service.stop().then(
-      () => process.exit(0),
+      () => {
+        flushLogger(log);
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
+        flushLogger(log);
         process.exit(1);
       },
     );
@@ -26,5 +31,6 @@ try {
   process.once('SIGINT', shutdown);
 } catch (error) {
   log.fatal({ err: error }, 'order service failed to start');
+  flushLogger(log);
   process.exit(1);
 }

@@ -37,9 +37,9 @@ export function buildHttpApp({ useCases, health, log, requireIfMatch = false, au
   if (metrics) app.use(measureRequests(metrics));
   app.use(logRequests(log));
   app.use(handleErrors(log));
-  app.use(async (ctx, next) => {
+  app.use((ctx, next) => {
     if (health.isShuttingDown()) ctx.set('Connection', 'close');
-    await next();
+    return next();
   });
   if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !OPEN_PATHS.test(path)));
   const router = new Router();

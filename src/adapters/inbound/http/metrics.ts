@@ -1,5 +1,10 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+export interface RequestSeries {
+  readonly requests: { inc(): void };
+  readonly seconds: { observe(value: number): void };
+}
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STORAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -13,6 +18,9 @@ export class ServiceMetrics {
   readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
   readonly ordersPlaced: Counter<'route'>;
   readonly ordersRefused: Counter<'route' | 'reason'>;
+  private readonly requestSeriesByKey = new Map<string, RequestSeries>();
+  private readonly ordersPlacedByRoute = new Map<string, { inc(): void }>();
+  private readonly storageSeries = new Map<string, { observe(value: number): void }>();
   private readonly storageOperationSeconds: Histogram<'backend' | 'operation' | 'outcome'>;
   private readonly storageCallSeconds: Histogram<'backend' | 'call' | 'outcome'>;
 
@@ -44,14 +52,43 @@ export class ServiceMetrics {
     });
   }
 
+  /**
+   * The counter and histogram children of one (method, route, status), made once: prom-client hashes a label
+   * object on every call otherwise, and that was most of the cost of measuring a request.
+   */
+  requestSeries(method: string, route: string, status: number): RequestSeries {
+    const key = `${method} ${status} ${route}`;
+    let series = this.requestSeriesByKey.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { requests: this.requests.labels(labels), seconds: this.requestSeconds.labels(labels) };
+      this.requestSeriesByKey.set(key, series);
+    }
+    return series;
+  }
+
+  orderPlaced(route: string): void {
+    let placed = this.ordersPlacedByRoute.get(route);
+    if (!placed) this.ordersPlacedByRoute.set(route, (placed = this.ordersPlaced.labels({ route })));
+    placed.inc();
+  }
+
   /** A StorageMetrics (see adapters/outbound/storage-metrics.ts) that labels what it records with `backend`. */
   storageFor(backend: string) {
-    const outcome = (failed: boolean) => (failed ? 'failure' : 'success');
+    const series = (histogram: Histogram<string>, kind: 'operation' | 'call', name: string, failed: boolean) => {
+      const key = `${kind} ${backend} ${name} ${failed}`;
+      let child = this.storageSeries.get(key);
+      if (!child) {
+        child = histogram.labels({ backend, [kind]: name, outcome: failed ? 'failure' : 'success' });
+        this.storageSeries.set(key, child);
+      }
+      return child;
+    };
     return {
       operation: (operation: string, seconds: number, failed: boolean) =>
-        this.storageOperationSeconds.observe({ backend, operation, outcome: outcome(failed) }, seconds),
+        series(this.storageOperationSeconds, 'operation', operation, failed).observe(seconds),
       call: (call: string, seconds: number, failed: boolean) =>
-        this.storageCallSeconds.observe({ backend, call, outcome: outcome(failed) }, seconds),
+        series(this.storageCallSeconds, 'call', call, failed).observe(seconds),
     };
   }
 }
