@@ -24,6 +24,8 @@ export interface Config {
   readonly embeddedSynchronous: 'full' | 'normal';
   /** GET /metrics is served and requests are measured. */
   readonly metricsEnabled: boolean;
+  /** With AUTH_TOKENS set, GET /metrics needs a token as well. */
+  readonly metricsRequireAuth: boolean;
   /** PUT /orders/:id/status without If-Match is refused with 428. */
   readonly requireIfMatch: boolean;
   /** Bearer tokens from AUTH_TOKENS; AUTH_TOKENS_FILE adds the ones in that file at start-up. */
@@ -119,6 +121,7 @@ export const ENV_CODECS = {
   SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
   EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
   METRICS_ENABLED: fromEnv('METRICS_ENABLED', 'true or false', boolean),
+  METRICS_REQUIRE_AUTH: fromEnv('METRICS_REQUIRE_AUTH', 'true or false', boolean),
   DATABASE_URL: postgresUrlFromEnv,
   DATABASE_POOL_MAX: fromEnv('DATABASE_POOL_MAX', 'a whole number from 1 to 1000', integer(1, 1000)),
   DATABASE_CONNECT_TIMEOUT_MS: fromEnv('DATABASE_CONNECT_TIMEOUT_MS', 'milliseconds from 100 to 60000', integer(100, 60_000)),
@@ -162,6 +165,7 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS ?? 10_000,
       embeddedSynchronous: v.EMBEDDED_SYNCHRONOUS ?? 'full',
       metricsEnabled: v.METRICS_ENABLED ?? true,
+      metricsRequireAuth: v.METRICS_REQUIRE_AUTH ?? false,
       requireIfMatch: v.REQUIRE_IF_MATCH ?? false,
       authTokens: v.AUTH_TOKENS ?? [],
       authTokensFile: v.AUTH_TOKENS_FILE,

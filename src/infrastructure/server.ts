@@ -44,6 +44,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     log,
     requireIfMatch: config.requireIfMatch,
     authTokens: await loadAuthTokens(config),
+    metricsRequireAuth: config.metricsRequireAuth,
     idempotency: {
       store: backend.idempotency ?? new MemoryIdempotencyStore(),
       policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },

@@ -50,9 +50,20 @@ describe('service-to-service authentication', () => {
     expect(listed.body.orders).toEqual([]);
   });
 
-  it('leaves the health routes open', async () => {
-    for (const path of ['/health', '/health/live', '/health/ready', '/health/startup']) {
+  it('leaves the health routes, the API document and (by default) /metrics open', async () => {
+    for (const path of ['/health', '/health/live', '/health/ready', '/health/startup', '/openapi.json', '/metrics']) {
       expect((await request(service.url, 'GET', path)).status).toBe(200);
+    }
+  });
+
+  it('closes /metrics too with METRICS_REQUIRE_AUTH=true', async () => {
+    const strict = await startTestService({ AUTH_TOKENS: TOKEN, METRICS_REQUIRE_AUTH: 'true' });
+    try {
+      expect((await request(strict.url, 'GET', '/metrics')).status).toBe(401);
+      expect((await request(strict.url, 'GET', '/metrics', undefined, bearer(TOKEN))).status).toBe(200);
+      expect((await request(strict.url, 'GET', '/health/ready')).status).toBe(200);
+    } finally {
+      await strict.stop();
     }
   });
 });

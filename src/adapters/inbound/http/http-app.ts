@@ -21,6 +21,8 @@ export interface HttpAppDependencies {
   readonly requireIfMatch?: boolean;
   /** When non-empty, every /orders route needs one of these bearer tokens. */
   readonly authTokens?: readonly string[];
+  /** With tokens configured, GET /metrics needs one too. */
+  readonly metricsRequireAuth?: boolean;
   /** When present, requests are measured and GET /metrics serves the registry. */
   readonly metrics?: ServiceMetrics;
   /** Without it, Idempotency-Key is ignored. */
@@ -28,9 +30,9 @@ export interface HttpAppDependencies {
 }
 
 /** Paths served without a token when tokens are configured; everything else is closed by default. */
-const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json|metrics)$/;
+const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json)$/;
 
-export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], metrics, idempotency }: HttpAppDependencies): Koa {
+export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], metricsRequireAuth = false, metrics, idempotency }: HttpAppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true; // errors are logged once, by handleErrors
@@ -41,7 +43,8 @@ export function buildHttpApp({ useCases, health, log, requireIfMatch = false, au
     if (health.isShuttingDown()) ctx.set('Connection', 'close');
     return next();
   });
-  if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !OPEN_PATHS.test(path)));
+  const open = (path: string) => OPEN_PATHS.test(path) || (!metricsRequireAuth && path === '/metrics');
+  if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !open(path)));
   const router = new Router();
   healthRoutes(router, health);
   openApiRoutes(router);
