@@ -5,6 +5,7 @@ import type {
   IdempotencyStore,
   StoredResponse,
 } from '../../../application/ports/idempotency-store.port.js';
+import { judgeClaim } from '../../../application/ports/idempotency-claim.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface KeyRow {
@@ -37,18 +38,15 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
 
   claim(request: IdempotencyClaimRequest): Promise<IdempotencyClaim> {
     return this.store.write((): IdempotencyClaim => {
-      const found = this.select.get(request.key);
-      const usable = found && (found.completed_at !== null
-        ? found.completed_at >= request.expiredBefore.getTime()
-        : found.claimed_at >= request.abandonedBefore.getTime());
-      if (!found || !usable) {
-        this.upsertClaim.run(request.key, request.fingerprint, request.now.getTime());
-        return { kind: 'claimed' };
-      }
-      if (found.fingerprint !== request.fingerprint) return { kind: 'mismatch' };
-      return found.response !== null
-        ? { kind: 'replay', response: JSON.parse(found.response) as StoredResponse }
-        : { kind: 'in-flight' };
+      const row = this.select.get(request.key);
+      const claim = judgeClaim(row && {
+        fingerprint: row.fingerprint,
+        claimedAt: new Date(row.claimed_at),
+        completedAt: row.completed_at === null ? null : new Date(row.completed_at),
+        response: row.response === null ? null : (JSON.parse(row.response) as StoredResponse),
+      }, request);
+      if (claim.kind === 'claimed') this.upsertClaim.run(request.key, request.fingerprint, request.now.getTime());
+      return claim;
     });
   }
 

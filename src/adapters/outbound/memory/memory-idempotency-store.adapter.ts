@@ -4,29 +4,16 @@ import type {
   IdempotencyStore,
   StoredResponse,
 } from '../../../application/ports/idempotency-store.port.js';
-
-interface IdempotencyRecord {
-  readonly fingerprint: string;
-  readonly claimedAt: Date;
-  readonly completedAt?: Date;
-  readonly response?: StoredResponse;
-}
+import { judgeClaim, type IdempotencyRecord } from '../../../application/ports/idempotency-claim.js';
 
 /** Idempotency records in a Map: per process, gone on restart. */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly records = new Map<string, IdempotencyRecord>();
 
   async claim(request: IdempotencyClaimRequest): Promise<IdempotencyClaim> {
-    const found = this.records.get(request.key);
-    const usable = found && (found.completedAt
-      ? found.completedAt >= request.expiredBefore
-      : found.claimedAt >= request.abandonedBefore);
-    if (!found || !usable) {
-      this.records.set(request.key, { fingerprint: request.fingerprint, claimedAt: request.now });
-      return { kind: 'claimed' };
-    }
-    if (found.fingerprint !== request.fingerprint) return { kind: 'mismatch' };
-    return found.response ? { kind: 'replay', response: found.response } : { kind: 'in-flight' };
+    const claim = judgeClaim(this.records.get(request.key), request);
+    if (claim.kind === 'claimed') this.records.set(request.key, { fingerprint: request.fingerprint, claimedAt: request.now });
+    return claim;
   }
 
   async complete(key: string, response: StoredResponse, now: Date): Promise<void> {

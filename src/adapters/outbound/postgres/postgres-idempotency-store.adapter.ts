@@ -4,6 +4,7 @@ import type {
   IdempotencyStore,
   StoredResponse,
 } from '../../../application/ports/idempotency-store.port.js';
+import { judgeClaim } from '../../../application/ports/idempotency-claim.js';
 import type { PostgresDatabase, Sql } from './postgres-database.js';
 
 interface KeyRow {
@@ -53,20 +54,19 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   /** The key exists and is locked by this transaction: replay it, report it busy, or take it over if stale. */
   private async settle(sql: Sql, request: IdempotencyClaimRequest, found: KeyRow): Promise<IdempotencyClaim> {
-    const usable = found.completed_at !== null
-      ? found.completed_at.getTime() >= request.expiredBefore.getTime()
-      : found.claimed_at.getTime() >= request.abandonedBefore.getTime();
-    if (!usable) {
+    const claim = judgeClaim({
+      fingerprint: found.fingerprint,
+      claimedAt: found.claimed_at,
+      completedAt: found.completed_at,
+      response: found.response === null ? null : (JSON.parse(found.response) as StoredResponse),
+    }, request);
+    if (claim.kind === 'claimed') {
       await sql.query(
         `UPDATE idempotency_keys SET fingerprint = $2, claimed_at = $3, completed_at = NULL, response = NULL
          WHERE key = $1`,
         [request.key, request.fingerprint, request.now],
       );
-      return { kind: 'claimed' };
     }
-    if (found.fingerprint !== request.fingerprint) return { kind: 'mismatch' };
-    return found.response !== null
-      ? { kind: 'replay', response: JSON.parse(found.response) as StoredResponse }
-      : { kind: 'in-flight' };
+    return claim;
   }
 }
