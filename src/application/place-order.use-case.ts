@@ -4,7 +4,7 @@ import { Order } from '../domain/order.js';
 import { DependencyFailure } from './dependency-failure.js';
 import { bookNotFound, insufficientStock, type OrderError } from '../domain/order-error.js';
 import type { Clock } from '../domain/ports/clock.port.js';
-import type { InventoryPort, StockHold } from '../domain/ports/inventory.port.js';
+import { stockHoldOf, type InventoryPort } from '../domain/ports/inventory.port.js';
 import type { OrderIdGenerator } from '../domain/ports/order-id-generator.port.js';
 import type { OrderRepository } from '../domain/ports/order-repository.port.js';
 import type { Quantity } from '../domain/quantity.js';
@@ -46,7 +46,7 @@ export class PlaceOrder {
   }
 
   private async takeStockAndConfirm(order: Order): Promise<E.Either<OrderError, Order>> {
-    const hold: StockHold = { orderId: order.id, bookId: order.bookId, quantity: order.quantity };
+    const hold = stockHoldOf(order);
     const taken = await this.inventory.take(hold);
     if (E.isLeft(taken)) {
       await this.orders.update(order.id, (current) => current.moveTo('rejected', this.clock.now()));

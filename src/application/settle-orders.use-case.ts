@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Order } from '../domain/order.js';
 import type { Clock } from '../domain/ports/clock.port.js';
-import type { InventoryPort } from '../domain/ports/inventory.port.js';
+import { stockHoldOf, type InventoryPort } from '../domain/ports/inventory.port.js';
 import type { OrderRepository } from '../domain/ports/order-repository.port.js';
 import type { StaleOrders } from '../domain/ports/stale-orders.port.js';
 
@@ -67,6 +67,6 @@ export class SettleOrders {
   }
 
   private giveBack(order: Order): Promise<void> {
-    return this.inventory.giveBack({ orderId: order.id, bookId: order.bookId, quantity: order.quantity });
+    return this.inventory.giveBack(stockHoldOf(order));
   }
 }

@@ -1,6 +1,7 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { BookId, OrderId } from '../identifiers.js';
 import type { Money } from '../money.js';
+import type { Order } from '../order.js';
 import type { BookNotFound, InsufficientStock } from '../order-error.js';
 import type { Quantity } from '../quantity.js';
 
@@ -19,6 +20,12 @@ export interface StockHold {
   readonly bookId: BookId;
   readonly quantity: Quantity;
 }
+
+export const stockHoldOf = (order: Order): StockHold => ({
+  orderId: order.id,
+  bookId: order.bookId,
+  quantity: order.quantity,
+});
 
 export interface InventoryPort {
   findBook(id: BookId): Promise<Book | undefined>;
