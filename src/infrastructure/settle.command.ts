@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeConfig } from './config.js';
 import { buildContainer, settlementPolicy, TOKENS } from './container.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogger } from './logger.js';
 import { openStorageBackend } from './storage-backends.js';
 
 /**
@@ -34,4 +34,5 @@ try {
   process.exitCode = 1;
 } finally {
   await backend.close();
+  flushLogger(log); // the logger writes asynchronously: its last line must not be lost at exit
 }

@@ -5,9 +5,9 @@ import { jsonBody } from './json-body.middleware.js';
 import { toAvakartOrder } from './order-views.js';
 import { problem, sendProblem } from './problem-details.js';
 import { AvakartCreateBody, AvakartStatusBody, BatchProcessBody } from './request-codecs.js';
+import { answerOrder, bodyOf } from './respond.js';
 
 const MAX_BATCH = 1000;
-import { answerOrder, bodyOf } from './respond.js';
 
 /**
  * The routes the old order processor had, for the Books service and operator tooling: snake_case bodies and the

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { DependencyFailure } from '../../../application/dependency-failure.js';
 import type { IdempotencyStore } from '../../../application/ports/idempotency-store.port.js';
 import type { RequestLogger } from './http-context.js';
 import { problem, sendProblem, validationProblem } from './problem-details.js';
@@ -62,7 +63,7 @@ export function idempotent(
     try {
       await next();
     } catch (error) {
-      if (!(error as { options?: { outcomeUnknown?: boolean } }).options?.outcomeUnknown) await store.release(key);
+      if (!(error instanceof DependencyFailure && error.options.outcomeUnknown)) await store.release(key);
       throw error;
     }
     // Only a success is remembered: a refusal changed nothing, and the client may fix the request and retry.
