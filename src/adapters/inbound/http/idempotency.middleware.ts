@@ -13,6 +13,8 @@ export interface IdempotencyPolicy {
 }
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+/** How often records past their time to live are deleted; until then they only count as absent. */
+const PURGE_EVERY_MS = 3_600_000;
 const REPLAYED_HEADERS = ['location', 'etag'];
 
 /**
@@ -27,6 +29,13 @@ export function idempotent(
   log: RequestLogger,
   clock: () => number = Date.now,
 ): Middleware {
+  let lastPurge = -Infinity;
+  const purgeNowAndThen = (now: number) => {
+    if (now - lastPurge < PURGE_EVERY_MS) return;
+    lastPurge = now;
+    store.purge(new Date(now - policy.ttlMs)).catch((error: unknown) =>
+      log.error({ err: error }, 'could not purge expired idempotency keys'));
+  };
   return async (ctx, next) => {
     const key = ctx.get('Idempotency-Key');
     if (!key) return next();
@@ -34,6 +43,7 @@ export function idempotent(
       return sendProblem(ctx, validationProblem([{ pointer: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' }], 400));
     }
     const now = clock();
+    purgeNowAndThen(now);
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([ctx.method, ctx.path, ctx.get('Authorization'), (ctx.request as { body?: unknown }).body ?? null]))
       .digest('base64url');
