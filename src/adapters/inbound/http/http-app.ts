@@ -1,16 +1,14 @@
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import type { IdempotencyStore } from '../../../application/ports/idempotency-store.port.js';
-import { handleErrors } from './errors.middleware.js';
 import { healthRoutes } from './health.routes.js';
 import type { OrderUseCases, RequestLogger, ServiceHealth } from './http-context.js';
 import { avakartRoutes } from './avakart.routes.js';
+import { edge } from './edge.middleware.js';
 import { bearerAuth } from './bearer-auth.middleware.js';
 import { idempotent, type IdempotencyPolicy } from './idempotency.middleware.js';
 import { orderRoutes } from './order.routes.js';
-import { logRequests } from './request-log.middleware.js';
 import type { ServiceMetrics } from './metrics.js';
-import { measureRequests } from './metrics.middleware.js';
 import { metricsRoutes } from './metrics.routes.js';
 import { openApiRoutes } from './openapi.routes.js';
 
@@ -35,14 +33,8 @@ const OPEN_PATHS = /^\/(health(\/(live|ready|startup))?|openapi\.json)$/;
 export function buildHttpApp({ useCases, health, log, requireIfMatch = false, authTokens = [], metricsRequireAuth = false, metrics, idempotency }: HttpAppDependencies): Koa {
   const app = new Koa();
   app.proxy = false;
-  app.silent = true; // errors are logged once, by handleErrors
-  if (metrics) app.use(measureRequests(metrics));
-  app.use(logRequests(log));
-  app.use(handleErrors(log));
-  app.use((ctx, next) => {
-    if (health.isShuttingDown()) ctx.set('Connection', 'close');
-    return next();
-  });
+  app.silent = true; // errors are logged once, by the edge middleware
+  app.use(edge({ log, metrics, isShuttingDown: () => health.isShuttingDown() }));
   const open = (path: string) => OPEN_PATHS.test(path) || (!metricsRequireAuth && path === '/metrics');
   if (authTokens.length) app.use(bearerAuth(authTokens, (path) => !open(path)));
   const router = new Router();

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 
 export interface RequestSeries {
   readonly requests: { inc(): void };
@@ -14,81 +15,58 @@ const STORAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'method' | 'route' | 'status'>;
-  readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
-  readonly ordersPlaced: Counter<'route'>;
-  readonly ordersRefused: Counter<'route' | 'reason'>;
+  private readonly requests: LabelledCounter<'method' | 'route' | 'status'>;
+  private readonly requestSeconds: LabelledHistogram<'method' | 'route' | 'status'>;
+  private readonly ordersPlaced: LabelledCounter<'route'>;
+  private readonly ordersRefused: LabelledCounter<'route' | 'reason'>;
+  private readonly storageOperationSeconds: LabelledHistogram<'backend' | 'operation' | 'outcome'>;
+  private readonly storageCallSeconds: LabelledHistogram<'backend' | 'call' | 'outcome'>;
   private readonly requestSeriesByKey = new Map<string, RequestSeries>();
-  private readonly ordersPlacedByRoute = new Map<string, { inc(): void }>();
-  private readonly storageSeries = new Map<string, { observe(value: number): void }>();
-  private readonly storageOperationSeconds: Histogram<'backend' | 'operation' | 'outcome'>;
-  private readonly storageCallSeconds: Histogram<'backend' | 'call' | 'outcome'>;
 
   constructor() {
-    const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'http_requests_total', help: 'HTTP requests answered, by route template and status.',
-      labelNames: ['method', 'route', 'status'], registers,
-    });
-    this.requestSeconds = new Histogram({
-      name: 'http_request_duration_seconds', help: 'Time to answer an HTTP request, by route template and status.',
-      labelNames: ['method', 'route', 'status'], buckets: LATENCY_BUCKETS, registers,
-    });
-    this.ordersPlaced = new Counter({
-      name: 'orders_placed_total', help: 'Orders placed (answered 201), by route.', labelNames: ['route'], registers,
-    });
-    this.ordersRefused = new Counter({
-      name: 'orders_refused_total', help: 'Order placements refused, by route and problem type.',
-      labelNames: ['route', 'reason'], registers,
-    });
-    this.storageOperationSeconds = new Histogram({
-      name: 'storage_operation_duration_seconds', help: 'Time a storage port method took, as the use cases saw it.',
-      labelNames: ['backend', 'operation', 'outcome'], buckets: STORAGE_BUCKETS, registers,
-    });
-    this.storageCallSeconds = new Histogram({
-      name: 'storage_call_duration_seconds', help: 'Time one request of a backend to its store took, retries apart.',
-      labelNames: ['backend', 'call', 'outcome'], buckets: STORAGE_BUCKETS, registers,
-    });
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry });
+    const labels = ['method', 'route', 'status'] as const;
+    this.requests = new LabelledCounter('http_requests_total', 'HTTP requests answered, by route template and status.', labels, registry);
+    this.requestSeconds = new LabelledHistogram('http_request_duration_seconds',
+      'Time to answer an HTTP request, by route template and status.', labels, LATENCY_BUCKETS, registry);
+    this.ordersPlaced = new LabelledCounter('orders_placed_total', 'Orders placed (answered 201), by route.', ['route'], registry);
+    this.ordersRefused = new LabelledCounter('orders_refused_total', 'Order placements refused, by route and problem type.',
+      ['route', 'reason'], registry);
+    this.storageOperationSeconds = new LabelledHistogram('storage_operation_duration_seconds',
+      'Time a storage port method took, as the use cases saw it.', ['backend', 'operation', 'outcome'], STORAGE_BUCKETS, registry);
+    this.storageCallSeconds = new LabelledHistogram('storage_call_duration_seconds',
+      'Time one request of a backend to its store took, retries apart.', ['backend', 'call', 'outcome'], STORAGE_BUCKETS, registry);
   }
 
-  /**
-   * The counter and histogram children of one (method, route, status), made once: prom-client hashes a label
-   * object on every call otherwise, and that was most of the cost of measuring a request.
-   */
+  /** The counter and histogram series of one (method, route, status), found once per label set. */
   requestSeries(method: string, route: string, status: number): RequestSeries {
     const key = `${method} ${status} ${route}`;
     let series = this.requestSeriesByKey.get(key);
     if (!series) {
       const labels = { method, route, status: String(status) };
-      series = { requests: this.requests.labels(labels), seconds: this.requestSeconds.labels(labels) };
+      series = { requests: this.requests.series(labels), seconds: this.requestSeconds.series(labels) };
       this.requestSeriesByKey.set(key, series);
     }
     return series;
   }
 
   orderPlaced(route: string): void {
-    let placed = this.ordersPlacedByRoute.get(route);
-    if (!placed) this.ordersPlacedByRoute.set(route, (placed = this.ordersPlaced.labels({ route })));
-    placed.inc();
+    this.ordersPlaced.series({ route }).inc();
+  }
+
+  orderRefused(route: string, reason: string): void {
+    this.ordersRefused.series({ route, reason }).inc();
   }
 
   /** A StorageMetrics (see adapters/outbound/storage-metrics.ts) that labels what it records with `backend`. */
   storageFor(backend: string) {
-    const series = (histogram: Histogram<string>, kind: 'operation' | 'call', name: string, failed: boolean) => {
-      const key = `${kind} ${backend} ${name} ${failed}`;
-      let child = this.storageSeries.get(key);
-      if (!child) {
-        child = histogram.labels({ backend, [kind]: name, outcome: failed ? 'failure' : 'success' });
-        this.storageSeries.set(key, child);
-      }
-      return child;
-    };
+    const outcome = (failed: boolean) => (failed ? 'failure' : 'success');
     return {
       operation: (operation: string, seconds: number, failed: boolean) =>
-        series(this.storageOperationSeconds, 'operation', operation, failed).observe(seconds),
+        this.storageOperationSeconds.series({ backend, operation, outcome: outcome(failed) }).observe(seconds),
       call: (call: string, seconds: number, failed: boolean) =>
-        series(this.storageCallSeconds, 'call', call, failed).observe(seconds),
+        this.storageCallSeconds.series({ backend, call, outcome: outcome(failed) }).observe(seconds),
     };
   }
 }
