@@ -1,22 +1,22 @@
-import { openEmbeddedBackend } from '../adapters/outbound/embedded/embedded.backend.js';
-import { openMemoryBackend } from '../adapters/outbound/memory/memory.backend.js';
 import type { PostgresOptions } from '../adapters/outbound/postgres/postgres-database.js';
-import { openPostgresBackend } from '../adapters/outbound/postgres/postgres.backend.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
-import { openStorageServiceBackend } from '../adapters/outbound/storage-service/storage-service.backend.js';
 import type { Config } from './config.js';
 
-/** Opens the backend the configuration names. Adding a backend is one adapter folder and one case here. */
+/**
+ * Opens the backend the configuration names. Adding a backend is one adapter folder and one case here. Each is
+ * imported only when chosen: the drivers of the others (pg, got, better-sqlite3) would otherwise be loaded into
+ * every process, a few MiB of memory each.
+ */
 export async function openStorageBackend(config: Config): Promise<StorageBackend> {
   switch (config.backend) {
     case 'memory':
-      return openMemoryBackend();
+      return (await import('../adapters/outbound/memory/memory.backend.js')).openMemoryBackend();
     case 'embedded':
-      return openEmbeddedBackend({ dataDir: config.dataDir, synchronous: config.embeddedSynchronous });
+      return (await import('../adapters/outbound/embedded/embedded.backend.js')).openEmbeddedBackend({ dataDir: config.dataDir, synchronous: config.embeddedSynchronous });
     case 'postgres':
-      return openPostgresBackend(postgresOptions(config));
+      return (await import('../adapters/outbound/postgres/postgres.backend.js')).openPostgresBackend(postgresOptions(config));
     case 'storage-service':
-      return openStorageServiceBackend({
+      return (await import('../adapters/outbound/storage-service/storage-service.backend.js')).openStorageServiceBackend({
         baseUrl: config.storageServiceUrl,
         timeoutMs: config.storageTimeoutMs,
         maxConcurrency: config.storageMaxConcurrency,

@@ -6,12 +6,13 @@
 //           "variants": [{ "name": "default", "env": { "STORAGE_BACKEND": "memory" } },
 //                        { "name": "no-logs", "env": { "STORAGE_BACKEND": "memory", "LOG_LEVEL": "silent" },
 //                          "main": "/path/to/other/dist/infrastructure/main.js" }] }
+//   A variant runs with the node flags of the image's CMD, or with its own "nodeArgs" in their place.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runLoad, sampleRss, startServer } from './processes.mjs';
-import { SERVICE_MAIN } from './targets.mjs';
+import { PRODUCTION_NODE_ARGS, SERVICE_MAIN } from './targets.mjs';
 
 const spec = { op: 'create', connections: 64, rounds: 3, durationS: 5, warmupS: 1, ...JSON.parse(process.argv[2] ?? '{}') };
 const tool = spec.tool ?? (process.env.BENCH_TOOL || 'wrk');
@@ -29,7 +30,7 @@ try {
     servers.push(await startServer({
       name: variant.name, port, logFile: join(work, `${variant.name}.log`),
       args: variant.baseline ? [fileURLToPath(new URL('./baseline-server.mjs', import.meta.url)), String(port)]
-        : [...(variant.nodeArgs ?? []), variant.main ?? SERVICE_MAIN],
+        : [...(variant.nodeArgs ?? PRODUCTION_NODE_ARGS), variant.main ?? SERVICE_MAIN],
       env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, DATA_DIR: dataDir, ...variant.env },
     }));
   }

@@ -1,7 +1,7 @@
 // What the benchmark measures: the bare-http baseline and the service on each storage backend whose code is in
 // this build. A backend that cannot run here is skipped with a note, never failed.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer } from './processes.mjs';
@@ -10,6 +10,12 @@ import { startFakeStorage } from './fake-storage-launcher.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // BENCH_SERVICE_MAIN runs another build of the service (an A/B of a change) in place of this one.
 export const SERVICE_MAIN = process.env.BENCH_SERVICE_MAIN ?? join(ROOT, 'dist/infrastructure/main.js');
+/** The node flags the container image starts the service with, read from its CMD, so the bench runs it the same way. */
+export const PRODUCTION_NODE_ARGS = (() => {
+  const dockerfile = readFileSync(join(ROOT, 'builds/dockerfiles/Dockerfile.order-processing'), 'utf8');
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)[1]);
+  return cmd.slice(1, cmd.indexOf('dist/infrastructure/main.js'));
+})();
 const BASELINE = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -19,7 +25,7 @@ export async function startService({ name, env, work, seedFile, nodeArgs = [] })
   return startServer({
     name,
     port,
-    args: [...nodeArgs, SERVICE_MAIN],
+    args: [...PRODUCTION_NODE_ARGS, ...nodeArgs, SERVICE_MAIN],
     logFile: join(work, `${name}.log`),
     env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, SHUTDOWN_TIMEOUT_MS: '3000', ...env },
   });

@@ -19,8 +19,9 @@ export class ServiceMetrics {
   private readonly requestSeconds: LabelledHistogram<'method' | 'route' | 'status'>;
   private readonly ordersPlaced: LabelledCounter<'route'>;
   private readonly ordersRefused: LabelledCounter<'route' | 'reason'>;
-  private readonly storageOperationSeconds: LabelledHistogram<'backend' | 'operation' | 'outcome'>;
-  private readonly storageCallSeconds: LabelledHistogram<'backend' | 'call' | 'outcome'>;
+  // Label sets built by storageFor: backend, then operation or call, then outcome.
+  private readonly storageOperationSeconds: LabelledHistogram<string>;
+  private readonly storageCallSeconds: LabelledHistogram<string>;
   private readonly requestSeriesByKey = new Map<string, RequestSeries>();
 
   constructor() {
@@ -61,12 +62,23 @@ export class ServiceMetrics {
 
   /** A StorageMetrics (see adapters/outbound/storage-metrics.ts) that labels what it records with `backend`. */
   storageFor(backend: string) {
-    const outcome = (failed: boolean) => (failed ? 'failure' : 'success');
+    // Looked up by a key of plain strings, so a call costs no label object and no join.
+    const found = new Map<string, { observe(seconds: number): void }>();
+    const series = (histogram: LabelledHistogram<string>, kind: 'operation' | 'call', name: string, failed: boolean) => {
+      const key = `${kind} ${name} ${failed}`;
+      let child = found.get(key);
+      if (!child) {
+        const labels = { backend, [kind]: name, outcome: failed ? 'failure' : 'success' };
+        child = histogram.series(labels);
+        found.set(key, child);
+      }
+      return child;
+    };
     return {
       operation: (operation: string, seconds: number, failed: boolean) =>
-        this.storageOperationSeconds.series({ backend, operation, outcome: outcome(failed) }).observe(seconds),
+        series(this.storageOperationSeconds, 'operation', operation, failed).observe(seconds),
       call: (call: string, seconds: number, failed: boolean) =>
-        this.storageCallSeconds.series({ backend, call, outcome: outcome(failed) }).observe(seconds),
+        series(this.storageCallSeconds, 'call', call, failed).observe(seconds),
     };
   }
 }
