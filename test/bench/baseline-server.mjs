@@ -4,14 +4,9 @@
 //   node test/bench/baseline-server.mjs [port]   (prints "listening <port>" once ready)
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { LIST_CURSOR, resource } from './bench-shapes.mjs';
 
 const MAX_BODY = 64 * 1024;
-
-const resource = (id, bookId, userId, quantity) => {
-  const now = new Date().toISOString();
-  return { id, bookId, userId, quantity, unitPrice: '39.99', total: (39.99 * quantity).toFixed(2),
-    status: 'confirmed', createdAt: now, updatedAt: now, version: 2 };
-};
 
 function send(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
@@ -54,7 +49,7 @@ const server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     const userId = decodeURIComponent(path.slice('/orders/user/'.length));
     const limit = Number(new URLSearchParams(req.url.split('?')[1] ?? '').get('limit') ?? 50);
     const orders = Array.from({ length: limit }, () => resource(randomUUID(), 'b1', userId, 1));
-    return send(res, 200, { orders, nextCursor: 'WzE3OTQ0OTAwMDAwMDAsIm9yZGVyIl0' });
+    return send(res, 200, { orders, nextCursor: LIST_CURSOR });
   }
   if (req.method === 'GET' && path.startsWith('/orders/')) {
     const id = decodeURIComponent(path.slice('/orders/'.length));

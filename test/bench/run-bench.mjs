@@ -1,6 +1,7 @@
-// `npm run bench`: the baseline and the service on every available backend, create/get/list at 1 and 64
-// connections, interleaved so that machine noise hits every target alike; then the growth run. Prints the tables
-// and writes test/bench/results/latest.json and latest.svg.
+// `npm run bench`: the baseline, the Koa floor (the framework answering the same shapes with nothing else) and the
+// service on every available backend, create/get/list at 1 and 64 connections, interleaved so that machine noise
+// hits every target alike; then the growth run. Prints the tables and writes test/bench/results/latest.json and
+// latest.svg.
 // BENCH_QUICK=1 (or --quick): a short smoke run. BENCH_BACKENDS=embedded,postgres: only those (and the baseline).
 // BENCH_GROWTH=0 / BENCH_MATRIX=0: skip the growth run / the main matrix. BENCH_TOOL=autocannon|wrk,
 // BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000, BENCH_PROFILE=1 (CPU profiles of the
@@ -63,7 +64,7 @@ const { targets, skipped } = settings.matrix ? await availableTargets(settings.b
 try {
   for (const target of targets) {
     const profileDir = join(work, 'profiles', target.name);
-    const nodeArgs = settings.profile && target.name !== 'baseline' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = settings.profile && target.name !== 'baseline' && target.name !== 'koa-floor' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     try {
       opened.push({ name: target.name, profileDir, ...(await target.open({ name: target.name, work, seedFile, nodeArgs, embeddedEnv: settings.embeddedEnv })) });
       log(`started ${target.name}`);

@@ -17,6 +17,7 @@ export const PRODUCTION_NODE_ARGS = (() => {
   return cmd.slice(1, cmd.indexOf('dist/infrastructure/main.js'));
 })();
 const BASELINE = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
+const KOA_FLOOR = fileURLToPath(new URL('./koa-floor-server.mjs', import.meta.url));
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The service as production runs it (info logs, metrics on), on loopback, with the bench's large-stock catalog. */
@@ -33,7 +34,7 @@ export async function startService({ name, env, work, seedFile, nodeArgs = [] })
 
 /** Each target: { name, open(ctx) → { server, extra?, close() } } or a skip note. */
 export async function availableTargets(wanted) {
-  const targets = [{ name: 'baseline', open: openBaseline }, { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
+  const targets = [{ name: 'baseline', open: openBaseline }, { name: 'koa-floor', open: openKoaFloor }, { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
     { name: 'embedded', open: openEmbedded }];
   const skipped = [];
   const storage = storageServiceSupport();
@@ -42,13 +43,19 @@ export async function availableTargets(wanted) {
   const postgres = await postgresSupport();
   if (postgres.ok) targets.push({ name: 'postgres', open: openPostgres });
   else skipped.push({ name: 'postgres', note: postgres.note });
-  const chosen = wanted ? targets.filter((t) => t.name === 'baseline' || wanted.includes(t.name)) : targets;
+  const chosen = wanted ? targets.filter((t) => t.name === 'baseline' || t.name === 'koa-floor' || wanted.includes(t.name)) : targets;
   return { targets: chosen, skipped };
 }
 
 async function openBaseline({ work }) {
   const port = await freePort();
   const server = await startServer({ name: 'baseline', port, args: [BASELINE, String(port)], logFile: join(work, 'baseline.log') });
+  return { server, close: () => server.stop() };
+}
+
+async function openKoaFloor({ work }) {
+  const port = await freePort();
+  const server = await startServer({ name: 'koa-floor', port, args: [KOA_FLOOR, String(port)], logFile: join(work, 'koa-floor.log') });
   return { server, close: () => server.stop() };
 }
 
