@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 export type { Logger };
 
 const FLUSH_EVERY_MS = 1000;
+const MAX_BUFFERED = 8 * 1024 * 1024;
 
 /**
  * JSON lines on stdout, one object per event; `err` values are serialised with their stack. Lines are written
@@ -11,9 +12,22 @@ const FLUSH_EVERY_MS = 1000;
  * A quiet service still shows its lines within a second, and `flushLogger` writes what is left before exit.
  */
 export function createLogger(level: Config['logLevel']): Logger {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // A stdout that stops draining (a stuck log collector) must not grow the process until it is killed: past
+  // MAX_BUFFERED bytes, lines are dropped, and a warning says how many once there is room again.
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: MAX_BUFFERED });
+  let dropped = 0;
+  destination.on('drop', () => {
+    dropped += 1;
+  });
   const logger = pino({ level, base: { service: 'order-service' }, timestamp: isoTimeOncePerMillisecond }, destination);
-  setInterval(() => logger.flush(), FLUSH_EVERY_MS).unref();
+  setInterval(() => {
+    if (dropped) {
+      const count = dropped;
+      logger.warn({ droppedLines: count }, 'log lines dropped: stdout was not draining');
+      if (dropped === count) dropped = 0; // written; had it been dropped too, it is one more to report
+    }
+    logger.flush();
+  }, FLUSH_EVERY_MS).unref();
   return logger;
 }
 
