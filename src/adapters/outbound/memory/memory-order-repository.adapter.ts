@@ -3,20 +3,28 @@ import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import { Order, type OrderSnapshot } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
 import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
-import { comesAfter, newestFirst } from '../order-list-order.js';
+import { newestFirst } from '../order-list-order.js';
 
-/** Orders in a Map, for tests and the `memory` backend. Every method is atomic because none awaits inside. */
+/** Where an order sits in its user's list: neither changes after the order is created. */
+type Position = { readonly id: OrderId; readonly createdAt: Date };
+
+/**
+ * Orders in a Map, for tests and the `memory` backend. Every method is atomic because none awaits inside. Each
+ * user's positions are kept oldest first, so a new order is usually appended and a page is a slice read from the
+ * end: no sort per request.
+ */
 export class MemoryOrderRepository implements OrderRepository {
   private readonly orders = new Map<OrderId, OrderSnapshot>();
-  private readonly byUser = new Map<UserId, OrderSnapshot[]>();
+  private readonly byUser = new Map<UserId, Position[]>();
 
   async add(order: Order): Promise<void> {
     const snapshot = order.toSnapshot();
     if (this.orders.has(snapshot.id)) throw new Error(`order ${snapshot.id} already exists`);
     this.orders.set(snapshot.id, snapshot);
-    const list = this.byUser.get(snapshot.userId) ?? [];
-    list.push(snapshot);
-    this.byUser.set(snapshot.userId, list);
+    let list = this.byUser.get(snapshot.userId);
+    if (!list) this.byUser.set(snapshot.userId, (list = []));
+    const position = { id: snapshot.id, createdAt: snapshot.createdAt };
+    list.splice(olderCount(list, position), 0, position);
   }
 
   async findById(id: OrderId): Promise<Order | undefined> {
@@ -25,12 +33,12 @@ export class MemoryOrderRepository implements OrderRepository {
   }
 
   async listByUser(userId: UserId, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
-    return (this.byUser.get(userId) ?? [])
-      .map((snapshot) => this.orders.get(snapshot.id)!)
-      .filter((snapshot) => !after || comesAfter(snapshot, after))
-      .sort(newestFirst)
-      .slice(0, limit)
-      .map(Order.rehydrate);
+    const list = this.byUser.get(userId) ?? [];
+    // Everything listed after `after` is older than it: the positions before index `end`.
+    const end = after ? olderCount(list, after) : list.length;
+    const page: Order[] = [];
+    for (let i = end - 1; i >= 0 && page.length < limit; i -= 1) page.push(Order.rehydrate(this.orders.get(list[i]!.id)!));
+    return page;
   }
 
   /** Every stored order, for the memory backend's recovery queries. */
@@ -46,4 +54,16 @@ export class MemoryOrderRepository implements OrderRepository {
     if (E.isRight(changed) && changed.right !== current) this.orders.set(id, changed.right.toSnapshot());
     return changed;
   }
+}
+
+/** How many of `list` (oldest first) are older than `position`, that is, listed after it: a binary search. */
+function olderCount(list: readonly Position[], position: { readonly id: string; readonly createdAt: Date }): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (newestFirst(position, list[middle]!) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
