@@ -37,6 +37,8 @@ export interface Config {
   readonly releaseLookbackHours: number;
   /** How long an Idempotency-Key answers retries. */
   readonly idempotencyTtlHours: number;
+  /** Most Idempotency-Key records kept in process memory, on backends without a store of their own. */
+  readonly idempotencyMemoryMaxKeys: number;
   /** Required when backend is postgres; the decoder refuses a postgres config without it. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolMax: number;
@@ -117,6 +119,8 @@ export const ENV_CODECS = {
   AUTH_TOKENS_FILE: fromEnv('AUTH_TOKENS_FILE', 'a file path', nonEmpty),
   PENDING_ORDER_TIMEOUT_SECONDS: fromEnv('PENDING_ORDER_TIMEOUT_SECONDS', 'seconds from 1 to 604800', integer(1, 604_800)),
   IDEMPOTENCY_TTL_HOURS: fromEnv('IDEMPOTENCY_TTL_HOURS', 'hours from 24 to 8760', integer(24, 8760)),
+  IDEMPOTENCY_MEMORY_MAX_KEYS: fromEnv('IDEMPOTENCY_MEMORY_MAX_KEYS', 'a whole number from 100 to 10000000',
+    integer(100, 10_000_000)),
   RELEASE_LOOKBACK_HOURS: fromEnv('RELEASE_LOOKBACK_HOURS', 'hours from 1 to 8760', integer(1, 8760)),
   SHUTDOWN_TIMEOUT_MS: fromEnv('SHUTDOWN_TIMEOUT_MS', 'milliseconds from 0 to 600000', integer(0, 600_000)),
   EMBEDDED_SYNCHRONOUS: fromEnv('EMBEDDED_SYNCHRONOUS', 'full or normal', oneOf(['full', 'normal'] as const)),
@@ -172,6 +176,7 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       pendingOrderTimeoutSeconds: v.PENDING_ORDER_TIMEOUT_SECONDS ?? 300,
       releaseLookbackHours: v.RELEASE_LOOKBACK_HOURS ?? 24,
       idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS ?? 24,
+      idempotencyMemoryMaxKeys: v.IDEMPOTENCY_MEMORY_MAX_KEYS ?? 20_000,
       databaseUrl: v.DATABASE_URL,
       databasePoolMax: v.DATABASE_POOL_MAX ?? 10,
       databaseConnectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS ?? 2_000,

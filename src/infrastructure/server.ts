@@ -33,7 +33,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   const backend = options.backend ?? (await openStorageBackend(config));
   log.info({ backend: backend.name }, 'storage backend opened');
-  if (!backend.idempotency) log.warn({ backend: backend.name }, 'idempotency keys are kept in this process only');
+  if (!backend.idempotency) {
+    log.warn({ backend: backend.name, maxKeys: config.idempotencyMemoryMaxKeys }, 'idempotency keys are kept in this process only');
+  }
   const metrics = config.metricsEnabled ? new ServiceMetrics() : undefined;
   const container = buildContainer(metrics ? measuredBackend(backend, metrics.storageFor(backend.name)) : backend, {
     settlement: settlementPolicy(config),
@@ -46,7 +48,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     authTokens: await loadAuthTokens(config),
     metricsRequireAuth: config.metricsRequireAuth,
     idempotency: {
-      store: backend.idempotency ?? new MemoryIdempotencyStore(),
+      store: backend.idempotency ?? new MemoryIdempotencyStore(config.idempotencyMemoryMaxKeys),
       policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },
     },
     metrics,
