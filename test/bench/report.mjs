@@ -1,4 +1,5 @@
 // Turns measured rows into the printed tables, the target verdicts and the results JSON.
+import { isYardstick } from './targets.mjs';
 
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 
@@ -58,7 +59,7 @@ export function judgeTargets({ runs, growth, storage, connections }) {
       }
     }
   }
-  const services = runs.filter((r) => r.target !== 'baseline' && r.target !== 'koa-floor');
+  const services = runs.filter((r) => !isYardstick(r.target));
   const byBackend = new Map();
   for (const r of services) byBackend.set(r.target, Math.max(byBackend.get(r.target) ?? 0, r.peakRssMiB));
   for (const r of growth ?? []) byBackend.set(`embedded @${r.storedOrders}`, Math.max(byBackend.get(`embedded @${r.storedOrders}`) ?? 0, r.peakRssMiB));

@@ -16,7 +16,7 @@ import { runLoad, sampleRss } from './processes.mjs';
 import { formatSummary, summariseProfile } from './profile-summary.mjs';
 import { growthTable, judgeTargets, resultsTable, verdictLines } from './report.mjs';
 import { measureStorageOverhead } from './storage-overhead.mjs';
-import { availableTargets } from './targets.mjs';
+import { availableTargets, isYardstick } from './targets.mjs';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const CATALOG = fileURLToPath(new URL('../../src/infrastructure/demo-catalog.json', import.meta.url));
@@ -64,7 +64,7 @@ const { targets, skipped } = settings.matrix ? await availableTargets(settings.b
 try {
   for (const target of targets) {
     const profileDir = join(work, 'profiles', target.name);
-    const nodeArgs = settings.profile && target.name !== 'baseline' && target.name !== 'koa-floor' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const nodeArgs = settings.profile && !isYardstick(target.name) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     try {
       opened.push({ name: target.name, profileDir, ...(await target.open({ name: target.name, work, seedFile, nodeArgs, embeddedEnv: settings.embeddedEnv })) });
       log(`started ${target.name}`);

@@ -16,8 +16,12 @@ export const PRODUCTION_NODE_ARGS = (() => {
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)[1]);
   return cmd.slice(1, cmd.indexOf('dist/infrastructure/main.js'));
 })();
-const BASELINE = fileURLToPath(new URL('./baseline-server.mjs', import.meta.url));
-const KOA_FLOOR = fileURLToPath(new URL('./koa-floor-server.mjs', import.meta.url));
+/** The servers the service is measured against, by target name: they store nothing and are not the service. */
+const YARDSTICK_SCRIPTS = {
+  'baseline': fileURLToPath(new URL('./baseline-server.mjs', import.meta.url)),
+  'koa-floor': fileURLToPath(new URL('./koa-floor-server.mjs', import.meta.url)),
+};
+export const isYardstick = (name) => Object.hasOwn(YARDSTICK_SCRIPTS, name);
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The service as production runs it (info logs, metrics on), on loopback, with the bench's large-stock catalog. */
@@ -34,7 +38,7 @@ export async function startService({ name, env, work, seedFile, nodeArgs = [] })
 
 /** Each target: { name, open(ctx) → { server, extra?, close() } } or a skip note. */
 export async function availableTargets(wanted) {
-  const targets = [{ name: 'baseline', open: openBaseline }, { name: 'koa-floor', open: openKoaFloor }, { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
+  const targets = [...Object.keys(YARDSTICK_SCRIPTS).map((name) => ({ name, open: openYardstick })), { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
     { name: 'embedded', open: openEmbedded }];
   const skipped = [];
   const storage = storageServiceSupport();
@@ -43,19 +47,13 @@ export async function availableTargets(wanted) {
   const postgres = await postgresSupport();
   if (postgres.ok) targets.push({ name: 'postgres', open: openPostgres });
   else skipped.push({ name: 'postgres', note: postgres.note });
-  const chosen = wanted ? targets.filter((t) => t.name === 'baseline' || t.name === 'koa-floor' || wanted.includes(t.name)) : targets;
+  const chosen = wanted ? targets.filter((t) => isYardstick(t.name) || wanted.includes(t.name)) : targets;
   return { targets: chosen, skipped };
 }
 
-async function openBaseline({ work }) {
+async function openYardstick({ name, work }) {
   const port = await freePort();
-  const server = await startServer({ name: 'baseline', port, args: [BASELINE, String(port)], logFile: join(work, 'baseline.log') });
-  return { server, close: () => server.stop() };
-}
-
-async function openKoaFloor({ work }) {
-  const port = await freePort();
-  const server = await startServer({ name: 'koa-floor', port, args: [KOA_FLOOR, String(port)], logFile: join(work, 'koa-floor.log') });
+  const server = await startServer({ name, port, args: [YARDSTICK_SCRIPTS[name], String(port)], logFile: join(work, `${name}.log`) });
   return { server, close: () => server.stop() };
 }
 
