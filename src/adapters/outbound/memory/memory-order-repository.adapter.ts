@@ -5,17 +5,14 @@ import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
 import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
 import { newestFirst } from '../order-list-order.js';
 
-/** Where an order sits in its user's list: neither changes after the order is created. */
-type Position = { readonly id: OrderId; readonly createdAt: Date };
-
 /**
  * Orders in a Map, for tests and the `memory` backend. Every method is atomic because none awaits inside. Each
- * user's positions are kept oldest first, so a new order is usually appended and a page is a slice read from the
- * end: no sort per request.
+ * user's list positions (id and creation time, which never change) are kept oldest first, so a new order is
+ * usually appended and a page is a slice read from the end: no sort per request.
  */
 export class MemoryOrderRepository implements OrderRepository {
   private readonly orders = new Map<OrderId, OrderSnapshot>();
-  private readonly byUser = new Map<UserId, Position[]>();
+  private readonly byUser = new Map<UserId, OrderListPosition[]>();
 
   async add(order: Order): Promise<void> {
     const snapshot = order.toSnapshot();
@@ -57,7 +54,7 @@ export class MemoryOrderRepository implements OrderRepository {
 }
 
 /** How many of `list` (oldest first) are older than `position`, that is, listed after it: a binary search. */
-function olderCount(list: readonly Position[], position: { readonly id: string; readonly createdAt: Date }): number {
+function olderCount(list: readonly OrderListPosition[], position: OrderListPosition): number {
   let low = 0;
   let high = list.length;
   while (low < high) {
