@@ -1,8 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Order } from '../domain/order.js';
 import type { Clock } from '../domain/ports/clock.port.js';
-import { stockHoldOf, type InventoryPort } from '../domain/ports/inventory.port.js';
-import type { OrderRepository } from '../domain/ports/order-repository.port.js';
+import type { OrderChange, OrderRepository } from '../domain/ports/order-repository.port.js';
 import type { StaleOrders } from '../domain/ports/stale-orders.port.js';
 
 export interface SettlementPolicy {
@@ -24,14 +23,15 @@ export interface SettlementReport {
 }
 
 /**
- * Settles what a crash or a dependency fault left half done. Every step is idempotent (status changes are
- * compare-and-set, giving back is once per order), so running it twice, or on two replicas at once, is safe.
+ * Settles what a crash or a dependency fault left half done: on a store without transactions, an order recorded
+ * but never confirmed, or released without its stock going back. Expiring an order gives back whatever it holds,
+ * in the repository's write. Every step is idempotent (status changes are compare-and-set, giving back is once per
+ * order), so running it twice, or on two replicas at once, is safe.
  */
 export class SettleOrders {
   constructor(
     private readonly orders: OrderRepository,
     private readonly stale: StaleOrders,
-    private readonly inventory: InventoryPort,
     private readonly clock: Clock,
     private readonly policy: SettlementPolicy,
   ) {}
@@ -50,23 +50,18 @@ export class SettleOrders {
         expiredNow = E.isRight(next);
         return next;
       });
-      if (expiredNow) {
-        await this.giveBack(order);
-        expired += 1;
-      } else {
-        skipped += 1;
-      }
+      if (expiredNow) expired += 1;
+      else skipped += 1;
     }
 
     // A release that crashed between storing the status and giving the stock back is finished here.
     const since = new Date(this.clock.now().getTime() - this.policy.releaseLookbackMs);
     const released = await this.stale.releasedStillHolding(since, Math.max(0, limit - abandoned.length));
-    for (const order of released) await this.giveBack(order);
+    for (const order of released) await this.orders.update(order.id, asItIs);
 
     return { processed: abandoned.length + released.length, expired, released: released.length, skipped };
   }
-
-  private giveBack(order: Order): Promise<void> {
-    return this.inventory.giveBack(stockHoldOf(order));
-  }
 }
+
+/** Changes nothing: the repository still brings the order's stock in line with its status, which is the point. */
+const asItIs: OrderChange = (order) => E.right(order);

@@ -35,3 +35,9 @@ export const isFinal = (status: OrderStatus): boolean => NEXT[status].length ===
 /** Statuses in which an order may not hold stock: reaching one of them gives back whatever the order took. */
 export const releasesStock = (status: OrderStatus): boolean =>
   status === 'cancelled' || status === 'rejected' || status === 'expired';
+
+/**
+ * Statuses in which an order holds its stock: from confirmation on, until it is released. A pending order holds
+ * none yet. Stores keep each order's stock in line with this.
+ */
+export const holdsStock = (status: OrderStatus): boolean => status !== 'pending' && !releasesStock(status);

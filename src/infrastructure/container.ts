@@ -50,10 +50,9 @@ export function buildContainer(backend: StorageBackend, overrides: ContainerOver
   container.bind(TOKENS.Orders).toConstantValue(backend.orders);
   container.bind(TOKENS.Inventory).toConstantValue(backend.inventory);
 
-  const durably = reportedOnceDurable(backend);
   container.bind(TOKENS.PlaceOrder).toResolvedValue(
     (orders: OrderRepository, inventory: InventoryPort, clock: Clock, ids: OrderIdGenerator) =>
-      durably(new PlaceOrder(orders, inventory, clock, ids)),
+      new PlaceOrder(orders, inventory, clock, ids),
     [TOKENS.Orders, TOKENS.Inventory, TOKENS.Clock, TOKENS.OrderIds],
   );
   container.bind(TOKENS.GetOrder).toResolvedValue((orders: OrderRepository) => new GetOrder(orders), [TOKENS.Orders]);
@@ -62,46 +61,18 @@ export function buildContainer(backend: StorageBackend, overrides: ContainerOver
     [TOKENS.Orders],
   );
   container.bind(TOKENS.ChangeOrderStatus).toResolvedValue(
-    (orders: OrderRepository, inventory: InventoryPort, clock: Clock) =>
-      durably(new ChangeOrderStatus(orders, inventory, clock)),
-    [TOKENS.Orders, TOKENS.Inventory, TOKENS.Clock],
+    (orders: OrderRepository, clock: Clock) => new ChangeOrderStatus(orders, clock),
+    [TOKENS.Orders, TOKENS.Clock],
   );
   if (backend.staleOrders) {
     container.bind(TOKENS.StaleOrders).toConstantValue(backend.staleOrders);
     container.bind(TOKENS.SettleOrders).toResolvedValue(
-      (orders: OrderRepository, stale: StaleOrders, inventory: InventoryPort, clock: Clock) =>
-        durably(new SettleOrders(orders, stale, inventory, clock, overrides.settlement ?? DEFAULT_SETTLEMENT)),
-      [TOKENS.Orders, TOKENS.StaleOrders, TOKENS.Inventory, TOKENS.Clock],
+      (orders: OrderRepository, stale: StaleOrders, clock: Clock) =>
+        new SettleOrders(orders, stale, clock, overrides.settlement ?? DEFAULT_SETTLEMENT),
+      [TOKENS.Orders, TOKENS.StaleOrders, TOKENS.Clock],
     );
   }
   return container;
-}
-
-type UseCase = { execute(...args: never[]): Promise<unknown> };
-
-/**
- * On a backend whose writes resolve before they are durable, a use case that writes reports its outcome (or its
- * failure) only once everything it wrote is on disk. Elsewhere, the use case itself.
- */
-function reportedOnceDurable(backend: StorageBackend): <U extends UseCase>(useCase: U) => U {
-  const durable = backend.durable?.bind(backend);
-  if (!durable) return (useCase) => useCase;
-  return (useCase) => {
-    const execute = useCase.execute.bind(useCase) as (...args: unknown[]) => Promise<unknown>;
-    return Object.assign(Object.create(useCase) as typeof useCase, {
-      execute: async (...args: unknown[]) => {
-        let outcome: unknown;
-        try {
-          outcome = await execute(...args);
-        } catch (error) {
-          await durable().catch(() => undefined);
-          throw error;
-        }
-        await durable();
-        return outcome;
-      },
-    });
-  };
 }
 
 export const resolveUseCases = (container: Container): OrderUseCases => ({

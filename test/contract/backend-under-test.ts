@@ -1,4 +1,5 @@
 import type { SeedBook } from '../../src/adapters/outbound/catalog/catalog-seeder.js';
+import type { OrderId } from '../../src/domain/identifiers.js';
 import type { InventoryPort } from '../../src/domain/ports/inventory.port.js';
 import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
 import type { StaleOrders } from '../../src/domain/ports/stale-orders.port.js';
@@ -8,6 +9,11 @@ export interface BackendUnderTest {
   readonly orders: OrderRepository;
   readonly inventory: InventoryPort;
   readonly staleOrders?: StaleOrders;
+  /**
+   * Writes the order as cancelled at `at` behind the port's back, leaving its stock held: what a release cut off
+   * half way leaves in a store without transactions, or what an older version of the service left behind.
+   */
+  interruptRelease(id: OrderId, at: Date): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,8 @@
 import { openMemoryBackend } from '../../src/adapters/outbound/memory/memory.backend.js';
-import { inventoryContract } from './inventory.contract.js';
+import type { MemoryOrderRepository } from '../../src/adapters/outbound/memory/memory-order-repository.adapter.js';
+import type { OrderSnapshot } from '../../src/domain/order.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
+import { orderStockContract } from './order-stock.contract.js';
 import { staleOrdersContract } from './stale-orders.contract.js';
 import type { BackendFactory } from './backend-under-test.js';
 
@@ -10,10 +12,17 @@ const memory: BackendFactory = {
   async open(books) {
     const backend = openMemoryBackend();
     await backend.catalog!.seed(books);
-    return backend;
+    // The order's record, reached past the port: nothing else can store a status without its stock.
+    const records = (backend.orders as MemoryOrderRepository as unknown as { orders: Map<string, OrderSnapshot> }).orders;
+    return {
+      ...backend,
+      interruptRelease: async (id, at) => {
+        records.set(id, { ...records.get(id)!, status: 'cancelled', updatedAt: at, version: records.get(id)!.version + 1 });
+      },
+    };
   },
 };
 
 orderRepositoryContract(memory);
-inventoryContract(memory);
+orderStockContract(memory);
 staleOrdersContract(memory);

@@ -2,7 +2,7 @@ import { openPostgresBackend } from '../../src/adapters/outbound/postgres/postgr
 import { createTestDatabase } from '../support/postgres-database.js';
 import type { BackendFactory } from './backend-under-test.js';
 import { idempotencyStoreContract } from './idempotency-store.contract.js';
-import { inventoryContract } from './inventory.contract.js';
+import { orderStockContract } from './order-stock.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
 import { staleOrdersContract } from './stale-orders.contract.js';
 
@@ -17,6 +17,9 @@ const postgres: BackendFactory = {
     await backend.catalog!.seed(books);
     return {
       ...backend,
+      interruptRelease: async (id, at) => {
+        await database.query("UPDATE orders SET status = 'cancelled', updated_at = $1, version = version + 1 WHERE id = $2", [at, id]);
+      },
       close: async () => {
         await backend.close();
         await database.drop();
@@ -26,7 +29,7 @@ const postgres: BackendFactory = {
 };
 
 orderRepositoryContract(postgres);
-inventoryContract(postgres);
+orderStockContract(postgres);
 staleOrdersContract(postgres);
 
 idempotencyStoreContract('PostgreSQL', async () => {

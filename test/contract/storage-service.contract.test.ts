@@ -2,7 +2,7 @@ import { openStorageServiceBackend } from '../../src/adapters/outbound/storage-s
 import { FakeStorageService } from '../fakes/fake-storage-service.js';
 import { addSeedBook, testClientOptions } from '../storage-service/storage-service-harness.js';
 import type { BackendFactory } from './backend-under-test.js';
-import { inventoryContract } from './inventory.contract.js';
+import { orderStockContract } from './order-stock.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
 import { staleOrdersContract } from './stale-orders.contract.js';
 
@@ -17,6 +17,10 @@ const storageService: BackendFactory = {
       orders: backend.orders,
       inventory: backend.inventory,
       staleOrders: backend.staleOrders!,
+      // The record as a release cut off after its status write leaves it: cancelled, its stock still held.
+      interruptRelease: async (id) => {
+        fake.orders.get(id)!.status = 'cancelled+held';
+      },
       close: async () => {
         await backend.close();
         await fake.close();
@@ -26,5 +30,5 @@ const storageService: BackendFactory = {
 };
 
 orderRepositoryContract(storageService);
-inventoryContract(storageService);
+orderStockContract(storageService);
 staleOrdersContract(storageService);

@@ -94,6 +94,11 @@ export class FakeStorageService {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** The routes received from the `from`-th request on, as "METHOD /path", in arrival order. */
+  routesFrom(from = 0): string[] {
+    return this.received.slice(from).map((r) => `${r.method} ${r.path}`);
+  }
+
   requestsTo(route: string): ReceivedRequest[] {
     return this.received.filter((r) => `${r.method} ${r.path}` === route);
   }

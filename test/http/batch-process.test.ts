@@ -2,7 +2,7 @@ import type { StorageBackend } from '../../src/adapters/outbound/storage-backend
 import type { RunningService } from '../../src/infrastructure/server.js';
 import { withFaults } from '../support/faulty-backend.js';
 import { LOCAL_BACKENDS, openLocalBackend } from '../support/local-backends.js';
-import { FixedClock, aBook, bookId } from '../support/order-mother.js';
+import { FixedClock, aBook, anOrder, bookId, userId } from '../support/order-mother.js';
 import { expectStockInvariant } from '../support/stock-invariant.js';
 import { request, startTestService } from '../support/test-service.js';
 
@@ -24,22 +24,26 @@ describe.each(LOCAL_BACKENDS)('POST /orders/batch-process on the %s backend', (n
   });
   afterAll(() => service.stop());
 
-  it('settles what faults left half done, reports it, and a second run finds nothing', async () => {
+  it('leaves nothing half done after faults, expires what an older version left pending, and runs idempotently', async () => {
     await place('fine');
-    faults.failNext('take', 1, true); // stock taken, order left pending
+    faults.failNext('place', 1, true); // placed with its stock, then the answer is lost
     expect((await place('stuck')).status).toBe(503);
-    faults.failNext('take'); // nothing taken, order left pending
+    faults.failNext('place'); // nothing written
     expect((await place('stuck')).status).toBe(503);
     const { id } = (await place('cancel')).body;
-    faults.failNext('giveBack'); // cancelled, stock not yet back
+    faults.failNext('update', 1, true); // cancelled with its stock back, then the answer is lost
     expect((await request(service.url, 'PUT', `/orders/${id}/status`, { status: 'cancelled' })).status).toBe(503);
+    // The saga of the version before this one recorded orders pending first: one it never confirmed.
+    const left = anOrder({ bookId: bookId('settle'), userId: userId('stuck'), now: clock.now() });
+    await backend.orders.place(left, () => left);
 
     const early = await settle();
-    expect(early.body).toMatchObject({ expired: 0, released: 1 }); // pending orders are not yet abandoned
+    expect(early.body).toMatchObject({ expired: 0, released: 0 }); // the pending order is not yet abandoned
     clock.advance(301_000);
     const [a, b] = await Promise.all([settle({ limit: 0 }), settle({ limit: 50 })]);
     expect(a.status).toBe(200);
-    expect(a.body.expired + b.body.expired).toBe(2);
+    expect(a.body.expired + b.body.expired).toBe(1);
+    expect((await backend.orders.findById(left.id))!.status).toBe('expired');
     expect(a.body).toMatchObject({ processed_count: expect.any(Number), message: expect.any(String) });
     expect((await settle()).body).toMatchObject({ processed_count: 0, expired: 0, released: 0 });
     await expectStockInvariant(backend, SEEDED, USERS);

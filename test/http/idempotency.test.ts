@@ -69,7 +69,7 @@ describe.each(LOCAL_BACKENDS)('Idempotency-Key on the %s backend', (name) => {
   it('keeps the key claimed when the outcome is unknown, so a quick retry cannot order twice', async () => {
     const k = key();
     const before = await stock();
-    faults.failNext('take', 1, true); // stock taken, then the store "times out"
+    faults.failNext('place', 1, true); // placed with its stock, then the store "times out"
     const lost = await post('/orders', { bookId: 'idem', userId: 'unknown', quantity: 1 }, k);
     expect([lost.status, lost.headers.get('retry-after')]).toEqual([503, '1']);
     expect(lost.body).toMatchObject({ type: '/problems/dependency-unavailable', outcome: 'unknown', orderId: expect.any(String) });

@@ -77,9 +77,9 @@ describe('GET /metrics', () => {
 
   it('times storage port calls by backend and operation', async () => {
     const text = await scrape(service);
-    expect(sample(text, 'storage_operation_duration_seconds_count', { backend: 'memory', operation: 'inventory.take', outcome: 'success' }))
+    expect(sample(text, 'storage_operation_duration_seconds_count', { backend: 'memory', operation: 'inventory.findBook', outcome: 'success' }))
       .toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'storage_operation_duration_seconds_count', { backend: 'memory', operation: 'orders.add', outcome: 'success' }))
+    expect(sample(text, 'storage_operation_duration_seconds_count', { backend: 'memory', operation: 'orders.place', outcome: 'success' }))
       .toBeGreaterThanOrEqual(2);
   });
 
@@ -95,16 +95,16 @@ describe('GET /metrics', () => {
 describe('storage failures', () => {
   it('count as failed storage operations and as refusals for dependency-unavailable', async () => {
     const memory = openMemoryBackend();
-    const inventory = new Proxy(memory.inventory, {
-      get: (target, property) => property === 'take'
+    const orders = new Proxy(memory.orders, {
+      get: (target, property) => property === 'place'
         ? () => Promise.reject(new DependencyFailure('storage service', 'connection refused'))
         : Reflect.get(target, property, target),
     });
-    const service = await startTestService({}, { backend: { ...memory, inventory } });
+    const service = await startTestService({}, { backend: { ...memory, orders } });
     try {
       expect((await request(service.url, 'POST', '/orders', { bookId: 'b1', userId: 'u1', quantity: 1 })).status).toBe(503);
       const text = await scrape(service);
-      expect(sample(text, 'storage_operation_duration_seconds_count', { operation: 'inventory.take', outcome: 'failure' })).toBe(1);
+      expect(sample(text, 'storage_operation_duration_seconds_count', { operation: 'orders.place', outcome: 'failure' })).toBe(1);
       expect(sample(text, 'orders_refused_total', { route: '/orders', reason: 'dependency-unavailable' })).toBe(1);
     } finally {
       await service.stop();

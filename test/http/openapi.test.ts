@@ -72,15 +72,15 @@ function brokenBackend(): StorageBackend {
     staleOrders: failing(memory.staleOrders!), check: () => Promise.reject(new Error('down')), close: async () => {} };
 }
 
-/** The memory backend with taking stock slowed down, so a second request can arrive while the first runs. */
+/** The memory backend with placing slowed down, so a second request can arrive while the first runs. */
 function slowBackend(): StorageBackend {
   const memory = openMemoryBackend();
-  const inventory = new Proxy(memory.inventory, {
-    get: (target, property) => property === 'take'
-      ? (...args: Parameters<typeof target.take>) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => target.take(...args))
+  const orders = new Proxy(memory.orders, {
+    get: (target, property) => property === 'place'
+      ? (...args: Parameters<typeof target.place>) => new Promise((resolve) => setTimeout(resolve, 300)).then(() => target.place(...args))
       : Reflect.get(target, property, target),
   });
-  return { ...memory, inventory };
+  return { ...memory, orders };
 }
 
 const TOKEN = 'openapi-test-token-0123456789';

@@ -6,26 +6,31 @@ import { PostgresInventory } from '../../src/adapters/outbound/postgres/postgres
 import { openPostgresBackend } from '../../src/adapters/outbound/postgres/postgres.backend.js';
 import { PostgresOrderRepository } from '../../src/adapters/outbound/postgres/postgres-order-repository.adapter.js';
 import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
+import type { Order } from '../../src/domain/order.js';
+import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
 import { aBook, anOrder, bookId, orderId, qty, userId } from '../support/order-mother.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const TIMEOUTS = { poolMax: 3, connectTimeoutMs: 300, statementTimeoutMs: 300 };
 const NOW = new Date('2026-11-22T11:00:00.000Z');
-const hold = { orderId: orderId('o1'), bookId: bookId('b1'), quantity: qty(1) };
+const confirmed = (order: Order) => (order.moveTo('confirmed', NOW) as E.Right<Order>).right;
+const rejected = (order: Order) => () => (order.moveTo('rejected', NOW) as E.Right<Order>).right;
+const placeConfirmed = (orders: OrderRepository, order: Order) => orders.place(confirmed(order), rejected(order));
+const refuse = () => {
+  throw new Error('a pending order takes no stock');
+};
 
 /** Every port method, each expected to reject with a DependencyFailure that says nothing was applied. */
 function everyCall(db: PostgresDatabase): Array<[string, () => Promise<unknown>]> {
   const orders = new PostgresOrderRepository(db);
   const inventory = new PostgresInventory(db);
   return [
-    ['add', () => orders.add(anOrder())],
+    ['place', () => placeConfirmed(orders, anOrder())],
     ['findById', () => orders.findById(orderId('o1'))],
     ['listByUser', () => orders.listByUser(userId('u1'), 10, { createdAt: NOW, id: orderId('o1') })],
     ['update', () => orders.update(orderId('o1'), (o) => o.moveTo('confirmed', NOW))],
     ['findBook', () => inventory.findBook(bookId('b1'))],
-    ['take', () => inventory.take(hold)],
-    ['giveBack', () => inventory.giveBack(hold)],
     ['seed', () => inventory.seed([aBook()])],
     ['check', () => db.ping()],
   ];
@@ -70,6 +75,18 @@ describe('PostgreSQL adapters when the database fails', () => {
     await database.drop();
   });
 
+  /** The server goes on with a cut connection's last statements after the client is gone: wait until it is done. */
+  const serverCaughtUp = async () => {
+    for (const started = Date.now(); Date.now() - started < 5_000;) {
+      const [busy] = await database.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle' AND pid <> pg_backend_pid()",
+        [database.name]);
+      if (busy!.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the server is still busy with a cut connection');
+  };
+
   it('rejects every call at once with a DependencyFailure when nothing listens', async () => {
     const url = `postgres://postgres@127.0.0.1:${await closedPort()}/nowhere`;
     db = PostgresDatabase.open({ url, ...TIMEOUTS });
@@ -96,30 +113,63 @@ describe('PostgreSQL adapters when the database fails', () => {
     expect((await backend.inventory.findBook(bookId('b1')))!.stock).toBe(5);
   });
 
-  it('says the outcome is unknown when the line dies after COMMIT was sent, and not before', async () => {
+  it('says the outcome of an update is unknown when the line dies after COMMIT was sent, and not before', async () => {
     backend = await openPostgresBackend({ url: proxy.via(database.url), ...TIMEOUTS });
-    const order = anOrder();
-    await backend.orders.add(order);
+    const book = bookId('b-update-cut');
+    await backend.catalog!.seed([aBook({ id: book, stock: 5 })]);
+    const order = anOrder({ bookId: book });
+    await backend.orders.place(order, refuse);
 
-    proxy.cutAfter('UPDATE orders');
+    proxy.cutAfter('FOR UPDATE');
     const beforeCommit = await backend.orders.update(order.id, (o) => o.moveTo('confirmed', NOW)).catch((e: unknown) => e);
     expect(beforeCommit).toBeInstanceOf(DependencyFailure);
     expect((beforeCommit as DependencyFailure).options.outcomeUnknown).toBeFalsy();
+    await serverCaughtUp();
     expect((await backend.orders.findById(order.id))!.status).toBe('pending');
+    expect((await backend.inventory.findBook(book))!.stock).toBe(5);
 
     proxy.cutAfter('COMMIT');
     const afterCommit = await backend.orders.update(order.id, (o) => o.moveTo('confirmed', NOW)).catch((e: unknown) => e);
     expect(afterCommit).toBeInstanceOf(DependencyFailure);
     expect((afterCommit as DependencyFailure).options.outcomeUnknown).toBe(true);
-    // Why "unknown" is the honest answer: the server did commit it.
+    await serverCaughtUp();
+    // Why "unknown" is the honest answer: the server did commit it, with its stock.
     expect((await backend.orders.findById(order.id))!.status).toBe('confirmed');
+    expect((await backend.inventory.findBook(book))!.stock).toBe(3);
   });
 
-  it('lets a bug show as a bug: adding an order id twice throws the database error, not a DependencyFailure', async () => {
+  it('says the same of a batch of placements: every caller of the batch is told the outcome is unknown', async () => {
+    backend = await openPostgresBackend({ url: proxy.via(database.url), ...TIMEOUTS });
+    const book = bookId('b-batch-cut');
+    await backend.catalog!.seed([aBook({ id: book, stock: 50 })]);
+    const placeMany = (orders: readonly Order[]) =>
+      Promise.all(orders.map((o) => placeConfirmed(backend!.orders, o).catch((e: unknown) => e)));
+
+    proxy.cutAfter('FOR UPDATE');
+    const lost = Array.from({ length: 4 }, () => anOrder({ bookId: book, quantity: qty(1) }));
+    const beforeCommit = await placeMany(lost);
+    for (const error of beforeCommit) {
+      expect(error).toBeInstanceOf(DependencyFailure);
+      expect((error as DependencyFailure).options.outcomeUnknown).toBeFalsy();
+    }
+    await serverCaughtUp();
+    expect(await Promise.all(lost.map((o) => backend!.orders.findById(o.id)))).toEqual(lost.map(() => undefined));
+
+    proxy.cutAfter('COMMIT');
+    const kept = Array.from({ length: 4 }, () => anOrder({ bookId: book, quantity: qty(1) }));
+    const afterCommit = await placeMany(kept);
+    for (const error of afterCommit) expect((error as DependencyFailure).options.outcomeUnknown).toBe(true);
+    await serverCaughtUp();
+    expect((await Promise.all(kept.map((o) => backend!.orders.findById(o.id)))).map((o) => o?.status))
+      .toEqual(kept.map(() => 'confirmed'));
+    expect((await backend.inventory.findBook(book))!.stock).toBe(46);
+  });
+
+  it('lets a bug show as a bug: placing an order id twice throws the database error, not a DependencyFailure', async () => {
     backend = await openPostgresBackend({ url: database.url, ...TIMEOUTS });
     const order = anOrder();
-    await backend.orders.add(order);
-    const error = await backend.orders.add(order).catch((e: unknown) => e);
+    await backend.orders.place(order, refuse);
+    const error = await backend.orders.place(order, refuse).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(DependencyFailure);
     expect(error).toMatchObject({ code: '23505', constraint: 'orders_pkey' });
   });
@@ -131,14 +181,17 @@ describe('PostgreSQL adapters when the database fails', () => {
     await Promise.all(Array.from({ length: 3 }, () => backend!.inventory.findBook(book)));
     const terminateAll = () => database.query(
       'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database.name]);
-    // Settled from the start: a take that fails while the terminate runs must not count as an unhandled rejection.
-    const load = Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) => backend!.inventory.take({ ...hold, bookId: book, orderId: orderId(`t${i}`) })));
+    // Settled from the start: a placement that fails while the terminate runs must not count as an unhandled
+    // rejection. Spread over turns of the event loop, so that several batches are in flight when the cut comes.
+    const load = Promise.allSettled(Array.from({ length: 30 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i % 6));
+      return placeConfirmed(backend!.orders, anOrder({ id: orderId(`t${i}`), bookId: book, quantity: qty(1) }));
+    }));
     await terminateAll();
     const outcomes = await load;
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DependencyFailure);
-      else expect(outcome.value).toEqual(E.right(undefined));
+      else expect(E.isRight(outcome.value)).toBe(true);
     }
     // Now every pooled connection is idle: dropping them must not crash the process or poison the pool.
     await terminateAll();

@@ -56,4 +56,21 @@ describe('PostgreSQL query plans', () => {
       "SELECT * FROM orders WHERE status = 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT 100", ['2026-01-02T00:00:00Z']);
     expect(plan.map((n) => n['Index Name'])).toContain('orders_by_status');
   });
+
+  it('locks an order with its hold through both primary keys, and a batch\'s books in id order through theirs', async () => {
+    await database.query(`INSERT INTO books (id, title, author, price_cents, stock)
+      SELECT 'b' || g, 'T', 'A', 1010, 100 FROM generate_series(1, 5000) AS g`);
+    await database.query("INSERT INTO stock_holds (order_id, book_id, quantity) SELECT id, book_id, 1 FROM orders");
+    await database.query('ANALYZE books');
+    await database.query('ANALYZE stock_holds');
+    const order = await explain(
+      `SELECT o.id, o.status, h.returned FROM orders o LEFT JOIN stock_holds h ON h.order_id = o.id
+       WHERE o.id = $1 FOR UPDATE OF o`, ['o-0001234']);
+    expect(order[0]!['Node Type']).toBe('LockRows');
+    expect(order.map((n) => n['Index Name'])).toEqual(expect.arrayContaining(['orders_pkey', 'stock_holds_pkey']));
+    const books = await explain('SELECT id, stock FROM books WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [['b1', 'b2']]);
+    // Rows are locked as they come up from below the lock: sorted, whatever order the ids were asked in.
+    expect(books[0]!['Node Type']).toBe('LockRows');
+    expect(books.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+  });
 });

@@ -1,7 +1,7 @@
 import { DependencyFailure } from '../../src/application/dependency-failure.js';
 import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
 
-type Step = 'findBook' | 'take' | 'giveBack' | 'add' | 'update';
+type Step = 'findBook' | 'place' | 'update';
 
 /**
  * Wraps a backend so a chosen step fails the next N times with a DependencyFailure, as a storage outage
@@ -26,15 +26,13 @@ export function withFaults(backend: StorageBackend) {
     backend: {
       ...backend,
       orders: {
-        add: (order) => fault('add', () => orders.add(order)),
+        place: (order, refused) => fault('place', () => orders.place(order, refused)),
         findById: (id) => orders.findById(id),
         listByUser: (u, l, a) => orders.listByUser(u, l, a),
         update: (id, change) => fault('update', () => orders.update(id, change)),
       },
       inventory: {
         findBook: (id) => fault('findBook', () => inventory.findBook(id)),
-        take: (hold) => fault('take', () => inventory.take(hold)),
-        giveBack: (hold) => fault('giveBack', () => inventory.giveBack(hold)),
       },
     } satisfies StorageBackend,
   };

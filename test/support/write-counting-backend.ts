@@ -10,9 +10,9 @@ export function countingWrites(backend: StorageBackend): { backend: StorageBacke
     backend: {
       ...backend,
       orders: {
-        add: async (order) => {
+        place: async (order, refused) => {
           writes += 1;
-          return orders.add(order);
+          return orders.place(order, refused);
         },
         findById: (id) => orders.findById(id),
         listByUser: (userId, limit, after) => orders.listByUser(userId, limit, after),
@@ -23,21 +23,12 @@ export function countingWrites(backend: StorageBackend): { backend: StorageBacke
             changed = E.isRight(next) && next.right !== order;
             return next;
           });
-          if (changed) writes += 1;
+          if (changed && E.isRight(result)) writes += 1;
           return result;
         },
       },
       inventory: {
         findBook: (id) => inventory.findBook(id),
-        take: async (hold) => {
-          const taken = await inventory.take(hold);
-          if (E.isRight(taken)) writes += 1;
-          return taken;
-        },
-        giveBack: async (hold) => {
-          writes += 1;
-          return inventory.giveBack(hold);
-        },
       },
     },
   };

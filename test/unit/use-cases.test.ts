@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { ChangeOrderStatus } from '../../src/application/change-order-status.use-case.js';
+import { DependencyFailure } from '../../src/application/dependency-failure.js';
 import { ListUserOrders } from '../../src/application/list-user-orders.use-case.js';
 import { PlaceOrder } from '../../src/application/place-order.use-case.js';
 import { MemoryInventory } from '../../src/adapters/outbound/memory/memory-inventory.adapter.js';
@@ -9,8 +10,8 @@ import type { InsufficientStock } from '../../src/domain/order-error.js';
 import { FixedClock, SequentialOrderIds, aBook, bookId, orderId, qty, userId } from '../support/order-mother.js';
 
 async function setUp(stock = 10) {
-  const orders = new MemoryOrderRepository();
   const inventory = new MemoryInventory();
+  const orders = new MemoryOrderRepository(inventory);
   await inventory.seed([aBook({ id: bookId('b1'), stock })]);
   const clock = new FixedClock();
   const ids = new SequentialOrderIds();
@@ -19,7 +20,7 @@ async function setUp(stock = 10) {
     inventory,
     clock,
     place: new PlaceOrder(orders, inventory, clock, ids),
-    change: new ChangeOrderStatus(orders, inventory, clock),
+    change: new ChangeOrderStatus(orders, clock),
     list: new ListUserOrders(orders),
     stock: async () => (await inventory.findBook(bookId('b1')))!.stock,
   };
@@ -70,16 +71,12 @@ describe('placing an order', () => {
     expect(await s.stock()).toBe(0);
   });
 
-  it('gives the stock back when the order is cancelled while it is being placed', async () => {
+  it('names the order in a store failure, so the client can look it up before retrying', async () => {
     const s = await setUp();
-    const take = s.inventory.take.bind(s.inventory);
-    s.inventory.take = async (hold) => {
-      await s.change.execute({ orderId: hold.orderId, status: 'cancelled' });
-      return take(hold);
-    };
-    const result = await s.place.execute(order);
-    expect(E.isLeft(result) && result.left._tag).toBe('IllegalTransition');
-    expect(await s.stock()).toBe(10);
+    s.orders.place = () => Promise.reject(new DependencyFailure('test-store', 'timed out', { outcomeUnknown: true }));
+    const failure = await s.place.execute(order).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(DependencyFailure);
+    expect((failure as DependencyFailure).options).toMatchObject({ outcomeUnknown: true, orderId: 'order-000001' });
   });
 });
 
@@ -122,8 +119,7 @@ describe('changing an order\'s status', () => {
     const pending = (quantity: number) => Order.create({
       id: orderId(`manual-${quantity}`), bookId: bookId('b1'), userId: userId('u1'), quantity: qty(quantity), unitPrice: 1010 as never, now: s.clock.now(),
     });
-    await s.orders.add(pending(4));
-    await s.orders.add(pending(3));
+    for (const quantity of [4, 3]) await s.orders.place(pending(quantity), () => pending(quantity));
     expect(placed(await s.change.execute({ orderId: orderId('manual-4'), status: 'confirmed' })).status).toBe('confirmed');
     expect(await s.stock()).toBe(1);
     const refused = await s.change.execute({ orderId: orderId('manual-3'), status: 'confirmed' });

@@ -15,12 +15,6 @@ export interface StorageBackend {
   readonly staleOrders?: StaleOrders;
   /** Present when the backend keeps its own catalog and can be seeded from INVENTORY_SEED_FILE. */
   readonly catalog?: CatalogSeeder;
-  /**
-   * Present when port methods that write may resolve before their writes are durable (committed and ordered, but
-   * not yet flushed): resolves once every write made so far is. A use case that writes awaits it before its
-   * outcome is reported, so each operation pays for one flush instead of one per step.
-   */
-  durable?(): Promise<void>;
   /** Resolves when the store answers; rejects otherwise. Backs /health/ready. */
   check(): Promise<void>;
   close(): Promise<void>;

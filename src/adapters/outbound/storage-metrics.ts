@@ -17,7 +17,7 @@ export const NO_STORAGE_METRICS: StorageMetrics = { operation: () => {}, call: (
 const PORTS = ['orders', 'inventory', 'staleOrders'] as const;
 
 /**
- * The backend with each port method timed as `<port>.<method>` (`orders.update`, `inventory.take`). A Left is an
+ * The backend with each port method timed as `<port>.<method>` (`orders.place`, `inventory.findBook`). A Left is an
  * answer, not a failure: only a throw or a rejection counts as one. Methods run with the real adapter as `this`;
  * everything else the backend has is passed through untouched.
  */

@@ -1,8 +1,6 @@
-import type { Either } from 'fp-ts/lib/Either.js';
 import type { BookId, OrderId } from '../identifiers.js';
 import type { Money } from '../money.js';
 import type { Order } from '../order.js';
-import type { BookNotFound, InsufficientStock } from '../order-error.js';
 import type { Quantity } from '../quantity.js';
 
 export interface Book {
@@ -14,7 +12,7 @@ export interface Book {
   readonly stock: number;
 }
 
-/** Stock taken for one order. The order id makes taking and giving back idempotent. */
+/** Stock taken for one order, keyed by the order id: what makes taking and giving back exactly-once in a store. */
 export interface StockHold {
   readonly orderId: OrderId;
   readonly bookId: BookId;
@@ -27,15 +25,10 @@ export const stockHoldOf = (order: Order): StockHold => ({
   quantity: order.quantity,
 });
 
+/**
+ * The catalog as the use cases read it. Stock is changed only together with the orders that hold it, through the
+ * OrderRepository.
+ */
 export interface InventoryPort {
   findBook(id: BookId): Promise<Book | undefined>;
-
-  /**
-   * Takes the hold's quantity from stock, all or nothing, never below zero. Taking again for the same order
-   * succeeds without taking twice.
-   */
-  take(hold: StockHold): Promise<Either<BookNotFound | InsufficientStock, void>>;
-
-  /** Puts back what `take` took for this order, exactly once; a no-op when nothing was taken or it is already back. */
-  giveBack(hold: StockHold): Promise<void>;
 }

@@ -16,7 +16,6 @@ export function openEmbeddedBackend(options: SqliteOptions): StorageBackend {
     idempotency: new SqliteIdempotencyStore(database),
     staleOrders: new SqliteStaleOrders(database),
     catalog: inventory,
-    durable: () => database.durable(),
     check: async () => database.ping(),
     close: async () => database.close(),
   };

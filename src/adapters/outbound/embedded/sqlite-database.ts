@@ -20,45 +20,31 @@ export interface SqliteOptions {
 
 type Waiter = { resolve: () => void; reject: (error: unknown) => void };
 
-/**
- * The callers of one transaction, in two groups: steps answered once it has committed, and everyone else (reads,
- * barriers, whole operations) once it is also on disk. In `normal` mode both happen at COMMIT.
- */
+/** The callers of one transaction: answered once it has committed and is on disk (in `normal` mode, at COMMIT). */
 class Batch {
-  committed = false;
   durable = false;
-  private onCommit: Waiter[] = [];
-  private onDisk: Waiter[] = [];
+  private waiters: Waiter[] = [];
 
-  wait<T>(value: T, until: 'committed' | 'durable'): Promise<T> {
-    return new Promise<T>((resolve, reject) =>
-      (until === 'committed' ? this.onCommit : this.onDisk).push({ resolve: () => resolve(value), reject }));
+  wait<T>(value: T): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.waiters.push({ resolve: () => resolve(value), reject }));
   }
 
   get size(): number {
-    return this.onCommit.length + this.onDisk.length;
-  }
-
-  markCommitted(): void {
-    this.committed = true;
-    this.onCommit.forEach((waiter) => waiter.resolve());
-    this.onCommit = [];
+    return this.waiters.length;
   }
 
   markDurable(): void {
     if (this.durable) return;
-    this.markCommitted();
     this.durable = true;
-    this.onDisk.forEach((waiter) => waiter.resolve());
-    this.onDisk = [];
+    this.waiters.forEach((waiter) => waiter.resolve());
+    this.waiters = [];
   }
 
   fail(error: unknown): void {
     if (this.durable) return;
     this.durable = true;
-    for (const waiter of [...this.onCommit, ...this.onDisk]) waiter.reject(error);
-    this.onCommit = [];
-    this.onDisk = [];
+    this.waiters.forEach((waiter) => waiter.reject(error));
+    this.waiters = [];
   }
 }
 
@@ -66,12 +52,9 @@ class Batch {
  * One SQLite file in WAL mode with group commit. Writes run at once, each in its own savepoint inside a
  * transaction shared by everything that arrives in the same turn of the event loop; that transaction commits on
  * the next turn, and only then does any caller's promise settle. A burst of N orders costs one commit instead
- * of N. Reads made while a write is not yet durable wait for it too, so nobody is shown a write that could still
- * be lost.
- *
- * `write` answers once its transaction is durable. `writeStep` answers at COMMIT: for the intermediate steps of
- * one operation, which need only be committed and ordered, because SQLite recovers the WAL as a prefix. The
- * operation then awaits `durable()`, which covers every transaction committed so far, before it reports anything.
+ * of N. A write answers once its transaction is durable; reads made while a write is not yet durable wait for it
+ * too, so nobody is shown a write that could still be lost. Each operation of the adapters is one write, so an
+ * order and its stock always commit together.
  *
  * In `full` mode the commit itself does not wait for the disk: the WAL is flushed with fdatasync on libuv's
  * thread pool, and the callers of every transaction committed before that flush began are answered when it
@@ -82,7 +65,7 @@ class Batch {
  */
 export class SqliteDatabase {
   private open: Batch | undefined;
-  /** The most recent transaction: what a read and a barrier must wait for, until it is durable. */
+  /** The most recent transaction: what a read must wait for, until it is durable. */
   private newest: Batch | undefined;
   private unsynced: Batch[] = [];
   private syncing: Batch[] | undefined;
@@ -123,24 +106,10 @@ export class SqliteDatabase {
   }
 
   write<T>(work: () => T): Promise<T> {
-    return this.enqueue(work, 'durable');
-  }
-
-  writeStep<T>(work: () => T): Promise<T> {
-    return this.enqueue(work, 'committed');
-  }
-
-  /** Resolves once everything written so far is durable. */
-  durable(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return this.newest && !this.newest.durable ? this.newest.wait(undefined, 'durable') : Promise.resolve();
-  }
-
-  private enqueue<T>(work: () => T, until: 'committed' | 'durable'): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     try {
       const batch = this.open ?? this.begin();
-      const settled = batch.wait(this.inSavepoint(work), until);
+      const settled = batch.wait(this.inSavepoint(work));
       if (batch.size >= this.maxBatch) this.commit();
       return settled;
     } catch (error) {
@@ -152,7 +121,7 @@ export class SqliteDatabase {
     if (this.failure) return Promise.reject(this.failure);
     try {
       const value = work();
-      return this.newest && !this.newest.durable ? this.newest.wait(value, 'durable') : Promise.resolve(value);
+      return this.newest && !this.newest.durable ? this.newest.wait(value) : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(asDependencyFailure(error));
     }
@@ -215,7 +184,6 @@ export class SqliteDatabase {
       return;
     }
     if (this.walFd === undefined) return batch.markDurable();
-    batch.markCommitted();
     this.unsynced.push(batch);
     this.flush();
   }

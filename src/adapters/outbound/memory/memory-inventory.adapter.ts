@@ -1,10 +1,13 @@
-import * as E from 'fp-ts/lib/Either.js';
 import type { BookId, OrderId } from '../../../domain/identifiers.js';
-import { bookNotFound, insufficientStock, type BookNotFound, type InsufficientStock } from '../../../domain/order-error.js';
+import { bookNotFound, insufficientStock } from '../../../domain/order-error.js';
 import type { Book, InventoryPort, StockHold } from '../../../domain/ports/inventory.port.js';
+import type { StockRefusal } from '../../../domain/ports/order-repository.port.js';
 import type { CatalogSeeder, SeedBook, SeedOutcome } from '../catalog/catalog-seeder.js';
 
-/** Stock in a Map with a ledger of holds by order id, which is what makes take and give back idempotent. */
+/**
+ * Stock in a Map with a ledger of holds by order id, which is what makes taking and giving back exactly-once. The
+ * memory order repository changes it in the same synchronous step as the order it stores.
+ */
 export class MemoryInventory implements InventoryPort, CatalogSeeder {
   private readonly books = new Map<BookId, Book>();
   private readonly holds = new Map<OrderId, { readonly hold: StockHold; returned: boolean }>();
@@ -13,18 +16,23 @@ export class MemoryInventory implements InventoryPort, CatalogSeeder {
     return this.books.get(id);
   }
 
-  async take(hold: StockHold): Promise<E.Either<BookNotFound | InsufficientStock, void>> {
-    if (this.holds.has(hold.orderId)) return E.right(undefined);
+  /** Why `hold` cannot be taken now, if it cannot. */
+  refusal(hold: StockHold): StockRefusal | undefined {
     const book = this.books.get(hold.bookId);
-    if (!book) return E.left(bookNotFound(hold.bookId));
-    if (book.stock < hold.quantity) return E.left(insufficientStock(book.id, hold.quantity, book.stock));
-    this.books.set(book.id, { ...book, stock: book.stock - hold.quantity });
-    this.holds.set(hold.orderId, { hold, returned: false });
-    return E.right(undefined);
+    if (!book) return bookNotFound(hold.bookId);
+    return book.stock < hold.quantity ? insufficientStock(book.id, hold.quantity, book.stock) : undefined;
   }
 
-  async giveBack(hold: StockHold): Promise<void> {
-    const held = this.holds.get(hold.orderId);
+  /** Takes the hold (checked with `refusal` first), unless this order ever took before. */
+  take(hold: StockHold): void {
+    if (this.holds.has(hold.orderId)) return;
+    const book = this.books.get(hold.bookId)!;
+    this.books.set(book.id, { ...book, stock: book.stock - hold.quantity });
+    this.holds.set(hold.orderId, { hold, returned: false });
+  }
+
+  giveBack(orderId: OrderId): void {
+    const held = this.holds.get(orderId);
     if (!held || held.returned) return;
     held.returned = true;
     const book = this.books.get(held.hold.bookId);
@@ -35,6 +43,11 @@ export class MemoryInventory implements InventoryPort, CatalogSeeder {
   isHolding(orderId: OrderId): boolean {
     const held = this.holds.get(orderId);
     return held !== undefined && !held.returned;
+  }
+
+  /** True once `orderId` has ever taken stock, given back or not. */
+  hasTaken(orderId: OrderId): boolean {
+    return this.holds.has(orderId);
   }
 
   async seed(books: readonly SeedBook[]): Promise<SeedOutcome> {

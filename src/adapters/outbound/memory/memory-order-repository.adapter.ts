@@ -2,11 +2,20 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import { Order, type OrderSnapshot } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
-import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
+import { stockHoldOf } from '../../../domain/ports/inventory.port.js';
+import type {
+  OrderChange,
+  OrderListPosition,
+  OrderRepository,
+  StockRefusal,
+} from '../../../domain/ports/order-repository.port.js';
 import { newestFirst } from '../order-list-order.js';
+import { stockMoveFor } from '../stock-follows-status.js';
+import type { MemoryInventory } from './memory-inventory.adapter.js';
 
 /**
- * Orders in a Map, for tests and the `memory` backend. Every method is atomic because none awaits inside. Each
+ * Orders in a Map, for tests and the `memory` backend, with their stock in the MemoryInventory. Every method is
+ * atomic because none awaits inside: an order and its stock change in the same synchronous step. Each
  * user's list positions (id and creation time, which never change) are kept oldest first, so a new order is
  * usually appended and a page is a slice read from the end: no sort per request.
  */
@@ -14,9 +23,21 @@ export class MemoryOrderRepository implements OrderRepository {
   private readonly orders = new Map<OrderId, OrderSnapshot>();
   private readonly byUser = new Map<UserId, OrderListPosition[]>();
 
-  async add(order: Order): Promise<void> {
+  constructor(private readonly stock: MemoryInventory) {}
+
+  async place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
+    if (this.orders.has(order.id)) throw new Error(`order ${order.id} already exists`);
+    const refusal = this.stockFor(order);
+    if (refusal) {
+      this.insert(refused(refusal));
+      return E.left(refusal);
+    }
+    this.insert(order);
+    return E.right(order);
+  }
+
+  private insert(order: Order): void {
     const snapshot = order.toSnapshot();
-    if (this.orders.has(snapshot.id)) throw new Error(`order ${snapshot.id} already exists`);
     this.orders.set(snapshot.id, snapshot);
     let list = this.byUser.get(snapshot.userId);
     if (!list) this.byUser.set(snapshot.userId, (list = []));
@@ -48,8 +69,22 @@ export class MemoryOrderRepository implements OrderRepository {
     if (!snapshot) return E.left(orderNotFound(id));
     const current = Order.rehydrate(snapshot);
     const changed = change(current);
-    if (E.isRight(changed) && changed.right !== current) this.orders.set(id, changed.right.toSnapshot());
+    if (E.isLeft(changed)) return changed;
+    const refusal = this.stockFor(changed.right);
+    if (refusal) return E.left(refusal);
+    if (changed.right !== current) this.orders.set(id, changed.right.toSnapshot());
     return changed;
+  }
+
+  /** Brings the order's stock in line with its status; the refusal, changing nothing, when it cannot take. */
+  private stockFor(order: Order): StockRefusal | undefined {
+    const hold = this.stock.isHolding(order.id) ? 'held' : this.stock.hasTaken(order.id) ? 'returned' : 'none';
+    const move = stockMoveFor(order.status, hold);
+    if (move === 'give-back') this.stock.giveBack(order.id);
+    if (move !== 'take') return undefined;
+    const refusal = this.stock.refusal(stockHoldOf(order));
+    if (!refusal) this.stock.take(stockHoldOf(order));
+    return refusal;
   }
 }
 

@@ -7,7 +7,7 @@ import { MemoryStaleOrders } from './memory-stale-orders.adapter.js';
 /** Everything in process memory: for tests, demos and benchmarks. Nothing survives a restart. */
 export function openMemoryBackend(): StorageBackend {
   const inventory = new MemoryInventory();
-  const orders = new MemoryOrderRepository();
+  const orders = new MemoryOrderRepository(inventory);
   return {
     name: 'memory',
     orders,

@@ -14,12 +14,24 @@ export interface Sql {
   query<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/** A connection inside a transaction. */
+export interface TransactionSql extends Sql {
+  /**
+   * Runs the transaction's last statement and COMMIT in one round trip, and ends the transaction: nothing may run
+   * on it afterwards. When the statement fails, the server turns the COMMIT into a ROLLBACK.
+   */
+  commitWith<R extends pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 /**
  * A pg pool whose every failure to reach or hear from PostgreSQL becomes a DependencyFailure (503). A write that
  * fails after its COMMIT was sent is flagged outcomeUnknown: the server may have committed it before the line died.
+ *
+ * Connections pipeline: statements issued without waiting for the previous answer go out together, so BEGIN
+ * travels with a transaction's first statement and COMMIT with its last (see `commitWith`).
  */
 export class PostgresDatabase implements Sql {
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool, readonly poolSize: number) {}
 
   static open(options: PostgresOptions): PostgresDatabase {
     const pool = new pg.Pool({
@@ -33,11 +45,12 @@ export class PostgresDatabase implements Sql {
       idle_in_transaction_session_timeout: options.statementTimeoutMs,
       keepAlive: true,
       application_name: 'order-service',
+      pipeline: true,
     });
     // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is already removed by the
     // pool; without a listener Node would treat the event as an uncaught error and stop the process.
     pool.on('error', () => {});
-    return new PostgresDatabase(pool);
+    return new PostgresDatabase(pool, options.poolMax);
   }
 
   /** One statement on its own, outside any transaction: for reads. */
@@ -48,10 +61,11 @@ export class PostgresDatabase implements Sql {
   }
 
   /**
-   * Runs `work` in one transaction and commits when `keep` approves its result, else rolls back. Any error
-   * discards the connection, which makes the server roll back whatever the transaction had done.
+   * Runs `work` in one transaction and commits when `keep` approves its result, else rolls back; a `work` that
+   * ended the transaction with `commitWith` has committed already. Any error discards the connection, which makes
+   * the server roll back whatever the transaction had done.
    */
-  async transaction<T>(work: (sql: Sql) => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
+  async transaction<T>(work: (sql: TransactionSql) => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw asFailure(error);
     });
@@ -59,11 +73,21 @@ export class PostgresDatabase implements Sql {
     const ignore = () => {};
     client.on('error', ignore);
     let failed: unknown;
+    let committed = false;
     try {
-      const sql: Sql = { query: (text, values = []) => run(client, text, values) };
-      await sql.query('BEGIN');
+      // Not awaited: BEGIN goes out with the first statement of `work`, which the pipeline runs after it.
+      const begun = run(client, 'BEGIN', []);
+      begun.catch(() => {});
+      const sql: TransactionSql = {
+        query: (text, values = []) => run(client, text, values),
+        commitWith: (text, values = []) => {
+          committed = true;
+          return commitWith(client, text, values);
+        },
+      };
       const result = await work(sql);
-      await (keep(result) ? commit(client) : sql.query('ROLLBACK'));
+      await begun;
+      if (!committed) await (keep(result) ? commit(client) : sql.query('ROLLBACK'));
       return result;
     } catch (error) {
       failed = error;
@@ -94,6 +118,17 @@ const commit = (client: pg.PoolClient) =>
     throw asFailure(error, !(error instanceof pg.DatabaseError));
   });
 
+/** See TransactionSql.commitWith. An answered error means nothing was committed; a dead line, that it may have been. */
+async function commitWith<R extends pg.QueryResultRow>(client: pg.PoolClient, text: string, values: readonly unknown[]) {
+  const [statement, committed] = await Promise.allSettled([client.query<R>(text, [...values]), client.query('COMMIT')]);
+  for (const step of [statement, committed]) {
+    if (step.status === 'rejected') throw asFailure(step.reason, !(step.reason instanceof pg.DatabaseError));
+  }
+  const commandTag = (committed as PromiseFulfilledResult<pg.QueryResult>).value.command;
+  if (commandTag !== 'COMMIT') throw new Error(`PostgreSQL answered ${commandTag} to COMMIT: an earlier statement failed unseen`);
+  return (statement as PromiseFulfilledResult<pg.QueryResult<R>>).value;
+}
+
 /** Data, integrity and syntax errors are this service's bugs, not an outage: they stay errors (500). */
 const BUG_CLASSES = new Set(['22', '23', '42']);
 
@@ -101,6 +136,15 @@ function asFailure(error: unknown, outcomeUnknown = false): unknown {
   if (error instanceof pg.DatabaseError && BUG_CLASSES.has(error.code?.slice(0, 2) ?? '')) return error;
   return new DependencyFailure('database', `PostgreSQL failed: ${describeError(error)}`, { cause: error, outcomeUnknown });
 }
+
+/** The SQLSTATE of a database error, whether it is still the driver's error or already wrapped as a failure. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const cause = error instanceof DependencyFailure ? error.options.cause : error;
+  return cause instanceof pg.DatabaseError ? cause.code : undefined;
+}
+
+/** Serialization failures and deadlocks: the server rolled the transaction back, and running it again is safe. */
+export const isConflict = (error: unknown): boolean => ['40001', '40P01'].includes(sqlStateOf(error) ?? '');
 
 export function describeError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };

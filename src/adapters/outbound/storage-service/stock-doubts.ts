@@ -1,7 +1,11 @@
 import type { BookId, OrderId } from '../../../domain/identifiers.js';
-import { DONE, FREE, HELD, type Hold } from './storage-order-record.js';
+import { DONE, FREE, HELD, type Hold, type StoredOrder } from './storage-order-record.js';
+import type { OrderRecords } from './storage-order-records.js';
 
-/** An absolute stock write for one order whose outcome is not known yet. */
+/**
+ * An absolute stock write for one order whose outcome is not known yet. The orders of one batch share one write and
+ * one `stockBefore`, and a batch never writes back the stock it read, so the stock judges all of them alike.
+ */
 export interface StockDoubt {
   readonly orderId: OrderId;
   readonly bookId: BookId;
@@ -53,6 +57,10 @@ export class StockDoubts {
     return [...(this.byBook.get(bookId)?.values() ?? [])];
   }
 
+  has(bookId: BookId, orderId: OrderId): boolean {
+    return this.byBook.get(bookId)?.has(orderId) ?? false;
+  }
+
   open(doubt: StockDoubt): StockDoubt {
     const ofBook = this.byBook.get(doubt.bookId) ?? new Map<OrderId, StockDoubt>();
     ofBook.set(doubt.orderId, doubt);
@@ -76,4 +84,18 @@ export class StockDoubts {
     );
     return this.loading;
   }
+}
+
+/** The doubts the order records announce: what a process that died between writes left behind. */
+export async function durableDoubts(records: OrderRecords): Promise<StockDoubt[]> {
+  return (await records.all()).flatMap((entry) => {
+    let stored: StoredOrder;
+    try {
+      stored = entry.decode();
+    } catch {
+      return []; // a record that is not one of ours cannot carry a mark of ours
+    }
+    const doubt = doubtOfMark(stored.order.id, stored.order.bookId, stored.order.quantity, stored.hold);
+    return doubt ? [doubt] : [];
+  });
 }

@@ -4,6 +4,7 @@ import { moneyFromCents, toDecimal } from '../../../domain/money.js';
 import { Order } from '../../../domain/order.js';
 import { isOrderStatus, releasesStock, type OrderStatus } from '../../../domain/order-status.js';
 import { isQuantity } from '../../../domain/quantity.js';
+import type { HoldState } from '../stock-follows-status.js';
 import type { WireOrder } from './storage-service-wire.js';
 
 /**
@@ -37,6 +38,15 @@ const VERSION_OF: { readonly [S in OrderStatus]: number } = {
   pending: 1, confirmed: 2, rejected: 2, expired: 2, processing: 3, shipped: 4, cancelled: 4, delivered: 5,
 };
 
+export const isMark = (hold: Hold): hold is Extract<Hold, { stockBefore: number }> =>
+  hold.kind === 'taking' || hold.kind === 'returning';
+
+/** A settled hold as the shared stock rule reads it (`done` gave back, so it never takes again). */
+export const holdStateOf = (hold: Hold): HoldState => {
+  if (isMark(hold)) throw new Error(`a ${hold.kind} mark must be settled before its hold is read`);
+  return hold.kind === 'held' ? 'held' : hold.kind === 'done' ? 'returned' : 'none';
+};
+
 export const sameHold = (a: Hold, b: Hold): boolean =>
   a.kind === b.kind && ('stockBefore' in a ? a.stockBefore : -1) === ('stockBefore' in b ? b.stockBefore : -1);
 
@@ -60,13 +70,14 @@ export function decodeStatus(text: string): E.Either<string, { status: OrderStat
   return E.right({ status, hold: { kind: (kind as SettledKind | undefined) ?? impliedHold(status) } });
 }
 
-export const toWireOrder = (order: Order, hold: Hold): WireOrder => {
+/** The record of `order` with `hold`; `status` stands in for the order's own while its stock is being taken. */
+export const toWireOrder = (order: Order, hold: Hold, status: OrderStatus = order.status): WireOrder => {
   const o = order.toSnapshot();
   return {
     id: o.id,
     book_id: o.bookId,
     user_id: o.userId,
-    status: encodeStatus(o.status, hold),
+    status: encodeStatus(status, hold),
     price: toDecimal(o.total),
     quantity: o.quantity,
     created: o.createdAt.toISOString(),

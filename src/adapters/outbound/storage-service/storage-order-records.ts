@@ -4,14 +4,14 @@ import type { OrderId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
 import type { OrderStatus } from '../../../domain/order-status.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { encodeStatus, fromWireOrder, toWireOrder, type Hold, type StoredOrder } from './storage-order-record.js';
+import { fromWireOrder, toWireOrder, type Hold, type StoredOrder } from './storage-order-record.js';
 import type { StorageServiceApi } from './storage-service-api.js';
 import { STORAGE_SERVICE } from './storage-service-client.js';
 import { WireOrder } from './storage-service-wire.js';
 
 /**
- * Order records in the storage service, shared by the repository (status) and the inventory (hold). Both change a
- * record by reading it and writing its whole status back, so every such change runs inside `exclusive` for that
+ * Order records in the storage service, written by the repository (status) and the book stock saga (hold). A change
+ * to a stored record reads it and writes its whole status back, so such changes run inside `exclusive` for that
  * order: within this process, no change is lost to another.
  */
 export class OrderRecords {
@@ -28,17 +28,19 @@ export class OrderRecords {
     return wire && readable(wire);
   }
 
-  /** Call inside `exclusive`. orders/add overwrites silently, so the id is checked to be free first. */
-  async add(order: Order, hold: Hold): Promise<void> {
-    if (await this.api.getOrder(order.id)) throw new Error(`order ${order.id} already exists in the storage service`);
-    await this.api.addOrder(toWireOrder(order, hold));
+  /**
+   * Records a new order; answers it as stored. orders/add overwrites silently, and nothing checks the id first:
+   * ids are UUIDv7, unique by construction.
+   */
+  async add(order: Order, hold: Hold, status: OrderStatus = order.status): Promise<StoredOrder> {
+    return written(await this.api.addOrder(toWireOrder(order, hold, status)));
   }
 
-  /** Call inside `exclusive`. Writes `status` and `hold` over `current`; answers the record as stored. */
-  async write(current: StoredOrder, status: OrderStatus, hold: Hold): Promise<StoredOrder> {
-    const written = await this.api.setOrderStatus(current.order.id, encodeStatus(status, hold));
-    if (!written) throw new DependencyFailure(STORAGE_SERVICE, `order ${current.order.id} vanished from the storage service`);
-    return readable(written);
+  /** Writes an encoded status (see encodeStatus) over the record; answers the record as stored. */
+  async setStatus(id: OrderId, status: string): Promise<StoredOrder> {
+    const echo = await this.api.setOrderStatus(id, status);
+    if (!echo) throw new DependencyFailure(STORAGE_SERVICE, `order ${id} vanished from the storage service`);
+    return written(echo);
   }
 
   /** Every record that reads as an order, each with its raw user id for filtering before the full decode. */
@@ -51,6 +53,16 @@ export class OrderRecords {
         return readable(wire.right);
       },
     }));
+  }
+}
+
+/** An echo that cannot be read still means the write was applied: its failure says so. */
+function written(echo: WireOrder): StoredOrder {
+  try {
+    return readable(echo);
+  } catch (error) {
+    if (!(error instanceof DependencyFailure)) throw error;
+    throw new DependencyFailure(error.dependency, error.message, { ...error.options, cause: error, outcomeUnknown: true });
   }
 }
 

@@ -2,21 +2,29 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
-import type { OrderChange, OrderListPosition, OrderRepository } from '../../../domain/ports/order-repository.port.js';
+import type {
+  OrderChange,
+  OrderListPosition,
+  OrderRepository,
+  StockRefusal,
+} from '../../../domain/ports/order-repository.port.js';
 import { comesAfter, newestFirst } from '../order-list-order.js';
-import { FREE } from './storage-order-record.js';
+import { stockMoveFor } from '../stock-follows-status.js';
+import type { BookStockSaga } from './book-stock-saga.js';
+import { encodeStatus, FREE, holdStateOf, isMark } from './storage-order-record.js';
 import type { OrderRecords } from './storage-order-records.js';
 
 /**
  * Orders as storage-service records. The record keeps id, book, user, status, total, quantity and creation time;
  * unit price, updatedAt and version are derived when read (see fromWireOrder), and the stock hold rides in the
- * status (see Hold).
+ * status (see Hold). A write that moves stock goes through the book's saga; any other is one status write.
  */
 export class StorageServiceOrderRepository implements OrderRepository {
-  constructor(private readonly records: OrderRecords) {}
+  constructor(private readonly records: OrderRecords, private readonly stock: BookStockSaga) {}
 
-  add(order: Order): Promise<void> {
-    return this.records.exclusive(order.id, () => this.records.add(order, FREE));
+  async place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
+    if (stockMoveFor(order.status, 'none') !== 'none') return this.stock.place(order, refused);
+    return E.right((await this.records.add(order, FREE)).order);
   }
 
   async findById(id: OrderId): Promise<Order | undefined> {
@@ -37,10 +45,15 @@ export class StorageServiceOrderRepository implements OrderRepository {
     return this.records.exclusive(id, async () => {
       const current = await this.records.read(id);
       if (!current) return E.left(orderNotFound(id));
+      // A record in doubt is settled by its book's saga first: only the saga writes it until then.
+      if (isMark(current.hold) || this.stock.inDoubt(current.order)) return this.stock.change(current, change);
       const changed = change(current.order);
-      if (E.isLeft(changed) || changed.right === current.order) return changed;
-      // The hold is carried over as it is: moving the status never takes or returns stock by itself.
-      const written = await this.records.write(current, changed.right.status, current.hold);
+      if (E.isLeft(changed)) return changed;
+      if (stockMoveFor(changed.right.status, holdStateOf(current.hold)) !== 'none') {
+        return this.stock.change(current, change, changed.right);
+      }
+      if (changed.right === current.order) return changed;
+      const written = await this.records.setStatus(id, encodeStatus(changed.right.status, current.hold));
       return E.right(written.order);
     });
   }

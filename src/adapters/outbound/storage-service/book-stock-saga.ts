@@ -1,0 +1,223 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { DependencyFailure } from '../../../application/dependency-failure.js';
+import type { BookId } from '../../../domain/identifiers.js';
+import type { Order } from '../../../domain/order.js';
+import { bookNotFound, insufficientStock, type OrderError } from '../../../domain/order-error.js';
+import type { OrderStatus } from '../../../domain/order-status.js';
+import type { OrderChange, StockRefusal } from '../../../domain/ports/order-repository.port.js';
+import { QueueFull } from './concurrency-limiter.js';
+import { inParallel } from './in-parallel.js';
+import { planBatch } from './stock-batch-plan.js';
+import {
+  answer, batchFailed, blank, bookGone, deltaOf, fail, intend, outcomeUnknown, refuse, type StockChange,
+} from './stock-change.js';
+import { doubtOfMark, durableDoubts, markOf, settledHold, StockDoubts, type StockDoubt } from './stock-doubts.js';
+import type { StockSightings } from './stock-sightings.js';
+import { encodeStatus, sameHold, type StoredOrder } from './storage-order-record.js';
+import type { OrderRecords } from './storage-order-records.js';
+import type { StorageServiceApi } from './storage-service-api.js';
+import { STORAGE_SERVICE } from './storage-service-client.js';
+
+/** A new order holds no stock yet: its record carries this status while its stock is being taken. */
+const NEW_ORDER: OrderStatus = 'pending';
+
+export interface BookStockOptions {
+  /** Changes that may wait for one book; one more is refused at once. */
+  readonly maxWaitingPerBook: number;
+  /** Writes a batch has in flight at once: the client's cap, so a batch never floods the client's queue. */
+  readonly parallelWrites: number;
+}
+
+/**
+ * Every stock change, over an API that only sets absolute stock values. Per book, the changes that queue up are run
+ * as one batch: settle the book's doubts, take the stock (seen fresh, or read), decide which takes fit, mark each
+ * record `taking@S` / `returning@S` (S: the stock before), write the net stock once, then write each final status.
+ * A failure between those writes leaves marks the stock can judge (see StockDoubts): within this process they are
+ * settled before the book's stock is written again, and after a crash before the next process's first write.
+ */
+export class BookStockSaga {
+  private readonly lines = new Map<BookId, StockChange[]>();
+  private readonly doubts: StockDoubts;
+
+  constructor(
+    private readonly api: StorageServiceApi,
+    private readonly records: OrderRecords,
+    private readonly sightings: StockSightings,
+    private readonly options: BookStockOptions,
+  ) {
+    this.doubts = new StockDoubts(() => durableDoubts(records));
+  }
+
+  /** Stores a new order that holds stock, taking it; stores `refused(reason)` instead when it is not there. */
+  place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
+    const { id, bookId, quantity } = order;
+    return this.enqueue({ ...blank(id, bookId, quantity), refused, next: order }) as Promise<E.Either<StockRefusal, Order>>;
+  }
+
+  /** Applies `change` to a record (call inside its `exclusive`), with the stock its new status holds; `next` if known. */
+  change(current: StoredOrder, change: OrderChange, next?: Order): Promise<E.Either<OrderError, Order>> {
+    const { id, bookId, quantity } = current.order;
+    const marked = doubtOfMark(id, bookId, quantity, current.hold);
+    // A mark this process never saw being written (a record changed after the start-up listing) is a doubt too.
+    if (marked && !this.doubts.has(bookId, id)) this.doubts.open(marked);
+    return this.enqueue({ ...blank(id, bookId, quantity), change, current, ...(next ? { next } : {}) });
+  }
+
+  /** True while a stock change of this order may have been cut off: its record is written only by its book's batch. */
+  inDoubt(order: Order): boolean {
+    return this.doubts.has(order.bookId, order.id);
+  }
+
+  private enqueue(change: StockChange): Promise<E.Either<OrderError, Order>> {
+    const line = this.lines.get(change.bookId);
+    if (line && line.length >= this.options.maxWaitingPerBook) {
+      const cause = new QueueFull(`${line.length} already waiting for book ${change.bookId}`);
+      return Promise.reject(new DependencyFailure(STORAGE_SERVICE, `too many stock changes waiting for book ${change.bookId}`, { cause }));
+    }
+    const outcome = new Promise<E.Either<OrderError, Order>>((resolve, reject) => {
+      change.resolve = resolve;
+      change.reject = reject;
+    });
+    if (line) line.push(change);
+    else {
+      const started = [change];
+      this.lines.set(change.bookId, started);
+      void this.drain(change.bookId, started);
+    }
+    return outcome;
+  }
+
+  private async drain(bookId: BookId, line: StockChange[]): Promise<void> {
+    while (line.length > 0) {
+      const batch = line.splice(0);
+      try {
+        await this.run(bookId, batch, line);
+      } catch (error) {
+        batch.forEach((change) => fail(change, error));
+      }
+    }
+    this.lines.delete(bookId);
+  }
+
+  private async run(bookId: BookId, batch: StockChange[], line: StockChange[]): Promise<void> {
+    await this.settleDoubts(bookId, batch);
+    batch.forEach(intend);
+    const moving = batch.some((c) => !c.answered && c.move !== 'none');
+    const stock = moving ? this.sightings.fresh(bookId) ?? (await this.readStock(bookId)) : undefined;
+    let stockAfter = stock;
+    if (moving && stock === undefined) batch.forEach(bookGone);
+    if (stock !== undefined) {
+      const plan = planBatch(stock, batch.map(deltaOf));
+      line.unshift(...batch.splice(plan.size).filter((c) => !c.answered));
+      batch.forEach((c, i) => {
+        if (!plan.fits[i]) refuse(c, insufficientStock(bookId, c.quantity, plan.available[i]!));
+      });
+      stockAfter = plan.stockAfter;
+    }
+    const marked = batch.filter((c) => !c.answered && c.move !== 'none');
+    const plain = batch.filter((c) => !c.answered && c.move === 'none');
+    await inParallel([...marked, ...plain], this.options.parallelWrites, (c) => (c.move === 'none' ? this.writePlain(c) : this.mark(c, stock!)));
+    if (marked.length === 0) return;
+    // Without every mark in place, the stock write could not be judged for the missing one: nothing is written.
+    const failed = marked.find((c) => c.failure !== undefined);
+    if (failed) return marked.forEach((c) => fail(c, c.failure ?? batchFailed(c, failed.failure)));
+    const written = await this.writeStock(bookId, marked, stockAfter!);
+    if (written === undefined) return;
+    await inParallel(marked, this.options.parallelWrites, (c) => this.finish(c, written ? stockAfter : undefined));
+  }
+
+  /** Settles the book's doubts, from one stock read if any write may have landed; refreshes the batch's records. */
+  private async settleDoubts(bookId: BookId, batch: readonly StockChange[]): Promise<void> {
+    const doubts = await this.doubts.of(bookId);
+    if (doubts.length === 0) return;
+    const stock = doubts.some((d) => d.stockWritten) ? await this.readStock(bookId) : undefined;
+    await inParallel(doubts, this.options.parallelWrites, async (doubt) => {
+      const record = await this.settle(doubt, doubt.stockWritten ? stock : doubt.stockBefore);
+      const waiting = batch.find((c) => c.orderId === doubt.orderId && c.change);
+      if (waiting) {
+        waiting.current = record;
+        delete waiting.next;
+      }
+    }, true);
+  }
+
+  /** Writes the record's mark over as the hold the stock shows (a take landed or not); answers the record. */
+  private async settle(doubt: StockDoubt, stock: number | undefined): Promise<StoredOrder | undefined> {
+    const record = await this.records.read(doubt.orderId);
+    const settled = record && sameHold(record.hold, markOf(doubt))
+      ? await this.records.setStatus(doubt.orderId, encodeStatus(record.order.status, settledHold(doubt, stock)))
+      : record;
+    this.doubts.close(doubt);
+    return settled;
+  }
+
+  private async readStock(bookId: BookId): Promise<number | undefined> {
+    const glance = this.sightings.glance(bookId);
+    const stock = await this.api.getStock(bookId);
+    if (stock !== undefined) this.sightings.saw(glance, stock);
+    return stock;
+  }
+
+  private async writePlain(c: StockChange): Promise<void> {
+    try {
+      const stored = c.change
+        ? await this.records.setStatus(c.orderId, encodeStatus(c.next!.status, c.hold))
+        : await this.records.add(c.next!, c.hold);
+      answer(c, c.refusal ? E.left(c.refusal) : E.right(stored.order));
+    } catch (error) {
+      fail(c, error);
+    }
+  }
+
+  /** A take is marked on a status that holds no stock (so a take that never lands claims none), a give-back on the new one. */
+  private async mark(c: StockChange, stockBefore: number): Promise<void> {
+    const direction = c.move === 'take' ? 'take' : 'return';
+    c.doubt = this.doubts.open({ orderId: c.orderId, bookId: c.bookId, direction, quantity: c.quantity, stockBefore, stockWritten: false });
+    try {
+      if (!c.current) await this.records.add(c.next!, markOf(c.doubt), NEW_ORDER);
+      else {
+        const status = direction === 'take' ? c.current.order.status : c.next!.status;
+        await this.records.setStatus(c.orderId, encodeStatus(status, markOf(c.doubt)));
+      }
+    } catch (error) {
+      c.failure = error;
+    }
+  }
+
+  /** The batch's one stock write: true when written, false when the book is gone, undefined when it failed. */
+  private async writeStock(bookId: BookId, marked: readonly StockChange[], stock: number): Promise<boolean | undefined> {
+    marked.forEach((c) => (c.doubt!.stockWritten = true));
+    this.sightings.writing(bookId);
+    try {
+      const written = await this.api.setStock(bookId, stock);
+      this.sightings.written(bookId, written ? stock : undefined);
+      return written;
+    } catch (error) {
+      this.sightings.written(bookId, undefined);
+      // The client says whether the write may have landed; one that cannot have leaves marks judged "not landed".
+      const mayHaveLanded = !(error instanceof DependencyFailure) || error.options.outcomeUnknown === true;
+      marked.forEach((c) => {
+        c.doubt!.stockWritten = mayHaveLanded;
+        fail(c, c.move === 'give-back' ? outcomeUnknown(error) : error);
+      });
+      return undefined;
+    }
+  }
+
+  private async finish(c: StockChange, stockAfter: number | undefined): Promise<void> {
+    const doubt = c.doubt!;
+    const hold = settledHold(doubt, stockAfter);
+    let status: OrderStatus = c.next!.status;
+    if (stockAfter === undefined && c.move === 'take') {
+      c.refusal = bookNotFound(c.bookId);
+      status = c.current ? c.current.order.status : c.refused!(c.refusal).status;
+    }
+    try {
+      const stored = await this.records.setStatus(c.orderId, encodeStatus(status, hold));
+      this.doubts.close(doubt);
+      answer(c, c.refusal ? E.left(c.refusal) : E.right(stored.order));
+    } catch (error) {
+      fail(c, outcomeUnknown(error));
+    }
+  }
+}
