@@ -40,8 +40,10 @@ function panel({ x, y, width, height, title, groups, series }) {
     });
     parts.push(`<text x="${(gx + (groupW - 14) / 2).toFixed(1)}" y="${y + top + plotH + 16}" class="axis" text-anchor="middle">${escape(group.label)}</text>`);
   });
+  // Legend entries side by side, each as wide as its label (about 6.5 px a character at 11 px).
+  const legendX = series.map((_, si) => series.slice(0, si).reduce((w, name) => w + 24 + name.length * 6.5, 0));
   series.forEach((name, si) => {
-    const lx = x + left + si * Math.min(130, plotW / series.length);
+    const lx = x + left + legendX[si];
     parts.push(`<rect x="${lx}" y="${y + height - 12}" width="10" height="10" fill="${COLOURS[si % COLOURS.length]}"/>`,
       `<text x="${lx + 14}" y="${y + height - 3}" class="axis">${escape(name)}</text>`);
   });

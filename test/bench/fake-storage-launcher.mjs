@@ -2,6 +2,7 @@
 // storage-service backend. The fake is TypeScript; it is transpiled here with the project's own compiler into the
 // bench's work folder, so the bench needs no TS loader.
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,25 +11,73 @@ import { startServer } from './processes.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAKE = join(ROOT, 'test/fakes/fake-storage-service.ts');
 
-export async function startFakeStorage({ work, seedFile }) {
-  const fakeModule = transpileFake(join(work, 'fake-storage'));
-  const runner = join(work, 'fake-storage', 'run-fake.mjs');
+export async function startFakeStorage({ name = 'storage-service', work, seedFile }) {
+  const outDir = join(work, 'fake-storage');
+  const fakeModule = existsSync(join(outDir, 'package.json')) ? join(outDir, relative(ROOT, FAKE)).replace(/\.ts$/, '.js') : transpileFake(outDir);
+  const file = name.replace(/[^\w.-]/g, '_');
+  const runner = join(outDir, `run-fake-${file}.mjs`);
+  const countsFile = join(work, `fake-storage-${file}.counts.json`);
   writeFileSync(runner, RUNNER.replace('FAKE_MODULE', JSON.stringify(pathToFileURL(fakeModule).href)));
   const server = await startServer({
-    name: 'fake-storage', args: [runner, seedFile], logFile: join(work, 'fake-storage.log'),
+    name: `fake-storage-${file}`, args: [runner, seedFile, countsFile], logFile: join(work, `fake-storage-${file}.log`),
     portFromOutput: /listening (\d+)/, readyPath: '/health/ready',
   });
-  return { server, url: server.url, port: server.port, close: () => server.stop() };
+  return { server, url: server.url, port: server.port, close: () => server.stop(), counts: () => settledCounts(countsFile) };
 }
 
-// The fake is a class made for tests; this runs it as a process, stocked with the bench catalog. It forgets what
-// it received every second: the tests read that log, the bench does not, and it would only grow.
+/**
+ * The fake's running totals once they have settled: { calls: { 'METHOD /path': n }, orders, inFlight }, read from
+ * the file its runner keeps. Settled means nothing in flight and the file unchanged for half a second (the runner
+ * rewrites it within 100 ms of any change), so a load's last requests are counted; at most 10 s of waiting.
+ */
+async function settledCounts(countsFile) {
+  const read = () => { try { return readFileSync(countsFile, 'utf8'); } catch { return '{"calls":{},"orders":0,"inFlight":0}'; } };
+  const deadline = Date.now() + 10_000;
+  let last = read();
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(100);
+    const now = read();
+    if (now !== last) { last = now; since = Date.now(); continue; }
+    if (Date.now() - since >= 500 && JSON.parse(now).inFlight === 0) break;
+  }
+  return JSON.parse(last);
+}
+
+/** What a load did to the fake, from its totals before and after: calls (and writes: POST, PUT) per order stored. */
+export function storageCallsBetween(before, after) {
+  const byRoute = {};
+  for (const [route, n] of Object.entries(after.calls)) {
+    const delta = n - (before.calls[route] ?? 0);
+    if (delta > 0) byRoute[route] = delta;
+  }
+  const calls = Object.values(byRoute).reduce((a, n) => a + n, 0);
+  const writes = Object.entries(byRoute).filter(([route]) => /^(POST|PUT|PATCH|DELETE) /.test(route)).reduce((a, [, n]) => a + n, 0);
+  const orders = after.orders - before.orders;
+  return { orders, calls, writes, callsPerOrder: calls / orders, writesPerOrder: writes / orders, byRoute };
+}
+
+// The fake is a class made for tests; this runs it as a process, stocked with the bench catalog. What it received
+// is folded into totals by method and path every 100 ms and then forgotten (the log would only grow); the totals,
+// the number of orders it holds and the requests in flight are written to the counts file (argv[3]) when they change.
 const RUNNER = `
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 const { FakeStorageService } = await import(FAKE_MODULE);
 const fake = await FakeStorageService.start();
 for (const book of JSON.parse(readFileSync(process.argv[2], 'utf8'))) fake.addBook(book);
-setInterval(() => fake.received.splice(0), 1000).unref();
+const countsFile = process.argv[3];
+const calls = {};
+let written = '';
+const fold = () => {
+  for (const r of fake.received.splice(0)) calls[r.method + ' ' + r.path] = (calls[r.method + ' ' + r.path] ?? 0) + 1;
+  const text = JSON.stringify({ calls, orders: fake.orders.size, inFlight: fake.inFlight });
+  if (text === written) return;
+  writeFileSync(countsFile + '.tmp', text);
+  renameSync(countsFile + '.tmp', countsFile);
+  written = text;
+};
+fold();
+setInterval(fold, 100).unref();
 process.stdout.write('listening ' + new URL(fake.url).port + '\\n');
 process.once('SIGTERM', () => fake.close().then(() => process.exit(0)));
 `;

@@ -1,11 +1,13 @@
 // `npm run bench`: the baseline, the Koa floor (the framework answering the same shapes with nothing else) and the
 // service on every available backend, create/get/list at 1 and 64 connections, interleaved so that machine noise
-// hits every target alike; then the growth run. Prints the tables and writes test/bench/results/latest.json and
-// latest.svg.
-// BENCH_QUICK=1 (or --quick): a short smoke run. BENCH_BACKENDS=embedded,postgres: only those (and the baseline).
-// BENCH_GROWTH=0 / BENCH_MATRIX=0: skip the growth run / the main matrix. BENCH_TOOL=autocannon|wrk,
-// BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000, BENCH_PROFILE=1 (CPU profiles of the
-// services, summarised), BENCH_KEEP=1 (keep the work folder), BENCH_SERVICE_MAIN (another build, for an A/B).
+// hits every target alike; the storage-service backend of the code before (BENCH_BEFORE_REF) for create; the
+// pgbench yardstick against the postgres target's database after its create runs; then the growth run. Prints the
+// results, the targets as MET / NOT MET with the machine, and writes test/bench/results/latest.json and latest.svg.
+// BENCH_QUICK=1 (or --quick): a short smoke run. BENCH_BACKENDS=embedded,postgres: only those (and the yardsticks;
+// storage-service brings storage-service@before). BENCH_GROWTH=0 / BENCH_MATRIX=0: skip the growth run / the main
+// matrix. BENCH_TOOL=autocannon|wrk, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000,
+// BENCH_BEFORE_REF=<commit> (default 115d990; none: skip storage-service@before), BENCH_PROFILE=1 (CPU profiles of
+// the services, summarised), BENCH_KEEP=1 (keep the work folder), BENCH_SERVICE_MAIN (another build, for an A/B).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +16,10 @@ import { resultsChart } from './chart.mjs';
 import { growthRun } from './growth.mjs';
 import { runLoad, sampleRss } from './processes.mjs';
 import { formatSummary, summariseProfile } from './profile-summary.mjs';
-import { growthTable, judgeTargets, resultsTable, verdictLines } from './report.mjs';
+import { BEFORE_REF, removeBefore } from './before-build.mjs';
+import { storageCallsBetween } from './fake-storage-launcher.mjs';
+import { runPgbenchYardstick } from './pgbench-yardstick.mjs';
+import { growthTable, judgeTargets, resultsTable, verdictTables } from './report.mjs';
 import { measureStorageOverhead } from './storage-overhead.mjs';
 import { availableTargets, isYardstick } from './targets.mjs';
 
@@ -56,17 +61,22 @@ const machine = { cpuModel: cpus()[0]?.model, cores: cpus().length, memoryGiB: M
   node: process.version, kernel: release(), tool: settings.tool, loadAverageAtStart: loadavg().map((n) => +n.toFixed(2)) };
 log(`${settings.quick ? 'quick' : 'full'} run with ${settings.tool}, ${settings.durationS}s per run after ${settings.warmupS}s warm-up; work in ${work}`);
 
+const started = Date.now();
 const opened = [];
 const runs = [];
 let growth = [];
 let storage;
+let pgbench;
+/** By target: what its fake storage received during the create load at 64 connections (storageCallsBetween). */
+const storageCalls = {};
 const { targets, skipped } = settings.matrix ? await availableTargets(settings.backends) : { targets: [], skipped: [] };
 try {
   for (const target of targets) {
     const profileDir = join(work, 'profiles', target.name);
     const nodeArgs = settings.profile && !isYardstick(target.name) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     try {
-      opened.push({ name: target.name, profileDir, ...(await target.open({ name: target.name, work, seedFile, nodeArgs, embeddedEnv: settings.embeddedEnv })) });
+      opened.push({ name: target.name, ops: target.ops, connections: target.connections, profileDir,
+        ...(await target.open({ name: target.name, work, seedFile, nodeArgs, embeddedEnv: settings.embeddedEnv, log })) });
       log(`started ${target.name}`);
     } catch (error) {
       skipped.push({ name: target.name, note: `could not start: ${error.message}` });
@@ -74,15 +84,33 @@ try {
     }
   }
   for (const op of ['create', 'get', 'list']) {
-    if (op === 'get') for (const target of opened) target.idsFile ??= await createSomeOrders(target).catch(() => undefined);
+    const measuring = opened.filter((t) => !t.ops || t.ops.includes(op));
+    if (op === 'get') for (const target of measuring) target.idsFile ??= await createSomeOrders(target).catch(() => undefined);
     for (const connections of settings.connections) {
-      for (const target of opened) {
+      for (const target of measuring.filter((t) => !t.connections || t.connections.includes(connections))) {
         try {
+          const countCalls = target.fake && op === 'create' && connections === 64;
+          const callsBefore = countCalls ? await target.fake.counts() : undefined;
           runs.push(await measure(target, op, connections));
+          if (countCalls) {
+            storageCalls[target.name] = storageCallsBetween(callsBefore, await target.fake.counts());
+            const c = storageCalls[target.name];
+            log(`${target.name}: ${c.calls} storage calls (${c.writes} writes) for ${c.orders} orders: `
+              + `${c.callsPerOrder.toFixed(2)} calls, ${c.writesPerOrder.toFixed(2)} writes per order; ${JSON.stringify(c.byRoute)}`);
+          }
         } catch (error) {
           skipped.push({ name: `${target.name} ${op} @${connections}`, note: `run failed: ${error.message.slice(0, 300)}` });
           log(`${target.name} ${op} @${connections} failed: ${error.message.slice(0, 300)}`);
         }
+      }
+    }
+    const postgres = opened.find((t) => t.name === 'postgres');
+    if (op === 'create' && postgres) {
+      try {
+        pgbench = await runPgbenchYardstick({ databaseUrl: postgres.databaseUrl, work, settings, users: USERS, log });
+      } catch (error) {
+        skipped.push({ name: 'pgbench yardstick', note: `failed: ${error.message.slice(0, 300)}` });
+        log(`pgbench yardstick failed: ${error.message.slice(0, 300)}`);
       }
     }
   }
@@ -91,30 +119,49 @@ try {
   for (const target of opened) target.hwmMiB = target.server.memory().hwmKiB / 1024;
 } finally {
   for (const target of opened) await target.close().catch((error) => log(`stopping ${target.name}: ${error.message}`));
+  removeBefore(work);
 }
 if (settings.growth && (!settings.backends || settings.backends.includes('embedded'))) {
   growth = await growthRun({ work, seedFile, sizes: settings.growthSizes, settings, books: bookIds, log });
 }
 
-const baseline = (op, connections) => runs.find((r) => r.target === 'baseline' && r.op === op && r.connections === connections);
-for (const r of runs) r.ratio = r.rps / (baseline(r.op, r.connections)?.rps ?? NaN);
+const yardstick = (name, op, connections) => runs.find((r) => r.target === name && r.op === op && r.connections === connections);
+for (const r of runs) {
+  r.ratio = r.rps / (yardstick('baseline', r.op, r.connections)?.rps ?? NaN);
+  r.koaRatio = r.rps / (yardstick('koa-floor', r.op, r.connections)?.rps ?? NaN);
+}
 machine.loadAverageAtEnd = loadavg().map((n) => +n.toFixed(2));
-const verdicts = judgeTargets({ runs, growth, storage, connections: 64 });
+machine.benchMinutes = +((Date.now() - started) / 60_000).toFixed(1);
+const verdicts = judgeTargets({ runs, growth, storageCalls, pgbench, connections: 64, skipped });
 const caption = `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load by ${machine.tool}, `
   + `${settings.durationS}s per run, ${new Date().toISOString().slice(0, 16)}Z${settings.quick ? ' (quick run)' : ''}`;
 
 const output = [`\nResults (${caption})\n`, resultsTable(runs)];
+if (pgbench) output.push(`\npgbench yardstick (one transaction per order, ${settings.durationS}s each): `
+  + `${pgbench.runs.map((r) => `${r.clients} client${r.clients > 1 ? 's' : ''} ${r.tps.toFixed(0)} tps`).join(', ')}; best ${pgbench.bestTps.toFixed(0)} tps`);
+for (const [name, c] of Object.entries(storageCalls)) {
+  output.push(`${name}: ${c.calls} storage calls, ${c.writes} writes for ${c.orders} orders in the create load at 64 connections `
+    + `(${c.callsPerOrder.toFixed(2)} calls, ${c.writesPerOrder.toFixed(2)} writes per order): `
+    + `${Object.entries(c.byRoute).map(([route, n]) => `${route} ${n}`).join(', ')}`);
+}
+if (storage) output.push(`storage-service: adds ${storage.addedP50Ms.toFixed(2)} ms at p50 over the fake's own time `
+  + `(${storage.basis}); ${storage.connectionsNote}`);
 if (growth.length) output.push('\nGrowth run (embedded, 64 connections)\n', growthTable(growth));
 if (skipped.length) output.push('\nSkipped:', ...skipped.map((s) => `- ${s.name}: ${s.note}`));
-output.push('\nTargets (64 connections, ratios from this run):', verdictLines(verdicts));
+output.push(`\nTargets (64 connections; every ratio is to a yardstick of this run; storage-service@before is ${BEFORE_REF === 'none' ? 'not built' : BEFORE_REF})`,
+  `Machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Linux ${machine.kernel}; `
+  + `load average ${machine.loadAverageAtStart.join(' ')} at start, ${machine.loadAverageAtEnd.join(' ')} at end; bench ${machine.benchMinutes} min\n`,
+  verdictTables(verdicts));
 process.stdout.write(`${output.join('\n')}\n`);
 
 mkdirSync(RESULTS, { recursive: true });
 // Only a complete default run replaces latest.*; smoke and partial runs land beside it, ignored by git.
-const complete = !settings.quick && settings.matrix && settings.growth && !settings.backends && !process.env.BENCH_SERVICE_MAIN;
+const complete = !settings.quick && settings.matrix && settings.growth && !settings.backends && !process.env.BENCH_SERVICE_MAIN
+  && BEFORE_REF !== 'none';
 const stem = complete ? 'latest' : settings.quick ? 'quick' : 'partial';
 writeFileSync(join(RESULTS, `${stem}.json`), `${JSON.stringify({ when: new Date().toISOString(), quick: settings.quick, machine,
-  settings: { ...settings, backends: settings.backends ?? 'all available' }, runs, growth, storageService: storage,
+  settings: { ...settings, backends: settings.backends ?? 'all available', beforeRef: BEFORE_REF }, runs, growth, storageService: storage,
+  storageCallsDuringCreate: storageCalls, pgbenchYardstick: pgbench,
   peakRssMiBByBackend: Object.fromEntries(opened.map((t) => [t.name, +t.hwmMiB?.toFixed(1)])), skipped, targets: verdicts }, null, 2)}\n`);
 writeFileSync(join(RESULTS, `${stem}.svg`), resultsChart({ runs, growth, caption }));
 log(`wrote ${join(RESULTS, `${stem}.json`)} and ${stem}.svg`);

@@ -1,11 +1,14 @@
-// What the benchmark measures: the bare-http baseline and the service on each storage backend whose code is in
-// this build. A backend that cannot run here is skipped with a note, never failed.
+// What the benchmark measures: the bare-http baseline, the Koa floor and the service on each storage backend whose
+// code is in this build, plus `storage-service@before`: the storage-service backend of an earlier commit
+// (BENCH_BEFORE_REF, built by before-build.mjs), for create only. A backend that cannot run here is skipped with a
+// note, never failed.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startServer } from './processes.mjs';
 import { startFakeStorage } from './fake-storage-launcher.mjs';
+import { BEFORE_REF, buildBefore } from './before-build.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // BENCH_SERVICE_MAIN runs another build of the service (an A/B of a change) in place of this one.
@@ -25,18 +28,22 @@ export const isYardstick = (name) => Object.hasOwn(YARDSTICK_SCRIPTS, name);
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** The service as production runs it (info logs, metrics on), on loopback, with the bench's large-stock catalog. */
-export async function startService({ name, env, work, seedFile, nodeArgs = [] }) {
+export async function startService({ name, env, work, seedFile, nodeArgs = [], main = SERVICE_MAIN }) {
   const port = await freePort();
   return startServer({
     name,
     port,
-    args: [...PRODUCTION_NODE_ARGS, ...nodeArgs, SERVICE_MAIN],
+    args: [...PRODUCTION_NODE_ARGS, ...nodeArgs, main],
     logFile: join(work, `${name}.log`),
     env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, SHUTDOWN_TIMEOUT_MS: '3000', ...env },
   });
 }
 
-/** Each target: { name, open(ctx) → { server, extra?, close() } } or a skip note. */
+/**
+ * Each target: { name, ops?, connections?, open(ctx) → { server, fake?, databaseUrl?, close() } } or a skip note;
+ * `ops` and `connections` limit what is measured on it. `wanted` (BENCH_BACKENDS) picks backends; the yardsticks
+ * always run, and storage-service@before runs with storage-service unless BENCH_BEFORE_REF=none.
+ */
 export async function availableTargets(wanted) {
   const targets = [...Object.keys(YARDSTICK_SCRIPTS).map((name) => ({ name, open: openYardstick })), { name: 'memory', open: serviceWith({ STORAGE_BACKEND: 'memory' }) },
     { name: 'embedded', open: openEmbedded }];
@@ -44,10 +51,13 @@ export async function availableTargets(wanted) {
   const storage = storageServiceSupport();
   if (storage.ok) targets.push({ name: 'storage-service', open: openStorageService });
   else skipped.push({ name: 'storage-service', note: storage.note });
+  if (BEFORE_REF === 'none') skipped.push({ name: 'storage-service@before', note: 'skipped by BENCH_BEFORE_REF=none' });
+  else if (storage.ok) targets.push({ name: 'storage-service@before', ops: ['create'], connections: [64], open: openStorageServiceBefore });
   const postgres = await postgresSupport();
   if (postgres.ok) targets.push({ name: 'postgres', open: openPostgres });
   else skipped.push({ name: 'postgres', note: postgres.note });
-  const chosen = wanted ? targets.filter((t) => isYardstick(t.name) || wanted.includes(t.name)) : targets;
+  const chosen = wanted ? targets.filter((t) => isYardstick(t.name) || wanted.includes(t.name)
+    || (t.name === 'storage-service@before' && wanted.includes('storage-service'))) : targets;
   return { targets: chosen, skipped };
 }
 
@@ -57,8 +67,8 @@ async function openYardstick({ name, work }) {
   return { server, close: () => server.stop() };
 }
 
-const serviceWith = (env) => async (ctx) => {
-  const server = await startService({ ...ctx, name: ctx.name, env });
+const serviceWith = (env, main) => async (ctx) => {
+  const server = await startService({ ...ctx, name: ctx.name, env, main });
   return { server, close: () => server.stop() };
 };
 
@@ -76,10 +86,19 @@ function storageServiceSupport() {
   return { ok: true };
 }
 
-async function openStorageService(ctx) {
+// One storage call in flight at a time, as the deployment runs it against the original storage service.
+const STORAGE_SERVICE_ENV = { STORAGE_BACKEND: 'storage-service', STORAGE_MAX_CONCURRENCY: '1' };
+
+async function openStorageServiceBefore(ctx) {
+  const main = await buildBefore({ work: ctx.work, log: ctx.log });
+  return openStorageService(ctx, main);
+}
+
+/** The service on the storage-service backend against its own loopback fake (one fake per target). */
+async function openStorageService(ctx, main) {
   const fake = await startFakeStorage(ctx);
   try {
-    const service = await serviceWith({ STORAGE_BACKEND: 'storage-service', STORAGE_SERVICE_URL: fake.url })(ctx);
+    const service = await serviceWith({ ...STORAGE_SERVICE_ENV, STORAGE_SERVICE_URL: fake.url }, main)(ctx);
     return { server: service.server, fake, close: async () => { await service.close(); await fake.close(); } };
   } catch (error) {
     await fake.close();
@@ -116,7 +135,7 @@ async function openPostgres(ctx) {
   const drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
     const service = await serviceWith({ STORAGE_BACKEND: 'postgres', DATABASE_URL: url.toString() })(ctx);
-    return { server: service.server, close: async () => { await service.close(); await drop(); } };
+    return { server: service.server, databaseUrl: url.toString(), close: async () => { await service.close(); await drop(); } };
   } catch (error) {
     await drop();
     throw error;
