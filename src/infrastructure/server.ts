@@ -8,7 +8,8 @@ import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import { measuredBackend } from '../adapters/outbound/storage-metrics.js';
 import type { Config } from './config.js';
 import { buildContainer, resolveUseCases, settlementPolicy, type ContainerOverrides } from './container.js';
-import { createLogger, type Logger } from './logger.js';
+import { inFlightWork } from './in-flight-work.js';
+import { createLogger, requestLogger, type Logger } from './logger.js';
 import { loadAuthTokens } from './auth-tokens.js';
 import { openStorageBackend } from './storage-backends.js';
 
@@ -16,7 +17,10 @@ export interface RunningService {
   readonly url: string;
   readonly port: number;
   readonly backend: StorageBackend;
-  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then closes the store. */
+  /**
+   * Stops accepting, lets in-flight requests finish and then every use case still running, those whose client went
+   * away included (all within the shutdown timeout), then closes the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -41,14 +45,16 @@ export async function startService(config: Config, options: StartOptions = {}): 
     settlement: settlementPolicy(config),
     ...options,
   });
+  // Counted so that stop closes the store only once the work that needs it is done.
+  const work = inFlightWork();
   const app = buildHttpApp({
-    useCases: resolveUseCases(container),
-    log,
+    useCases: work.useCases(resolveUseCases(container)),
+    log: requestLogger(log),
     requireIfMatch: config.requireIfMatch,
     authTokens: await loadAuthTokens(config),
     metricsRequireAuth: config.metricsRequireAuth,
     idempotency: {
-      store: backend.idempotency ?? new MemoryIdempotencyStore(config.idempotencyMemoryMaxKeys),
+      store: work.idempotencyStore(backend.idempotency ?? new MemoryIdempotencyStore(config.idempotencyMemoryMaxKeys)),
       policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },
     },
     metrics,
@@ -79,7 +85,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       shuttingDown = true;
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       await closeServer(server, config.shutdownTimeoutMs);
+      if (!(await work.drain(Math.max(0, deadline - Date.now())))) {
+        log.warn({ running: work.running(), timeoutMs: config.shutdownTimeoutMs }, 'closing the store under running use cases');
+      }
       await backend.close();
       await container.unbindAllAsync();
       log.info({}, 'order service stopped');

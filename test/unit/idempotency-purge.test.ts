@@ -15,6 +15,7 @@ const contextFor = (key: string) => {
     status: 404,
     body: undefined as unknown,
     request: { body: { bookId: 'b1', userId: 'u', quantity: 1 } },
+    req: { headers: { 'idempotency-key': key } },
     get: (name: string) => (name === 'Idempotency-Key' ? key : ''),
     set: (values: Record<string, string>) => Object.assign(headers, values),
     response: { get: (name: string) => headers[name.toLowerCase()] ?? '' },

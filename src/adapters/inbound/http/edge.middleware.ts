@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import { answerFailure, answerUnrouted } from './failure-answers.js';
-import type { RequestLogger } from './http-context.js';
+import type { RequestLine, RequestLogger } from './http-context.js';
 import type { ServiceMetrics } from './metrics.js';
 import { recordRequest } from './request-metrics.js';
 
@@ -20,21 +20,24 @@ export interface EdgeOptions {
  * service drains; every failure turned into problem+json; then one log line and the metrics, which see the final
  * answer.
  */
-export const edge = ({ log, metrics, isShuttingDown }: EdgeOptions): Middleware => async (ctx, next) => {
-  const started = performance.now();
-  // Read from node's own headers object: ctx.get goes through two delegations and a switch per call.
-  const offered = ctx.req.headers['x-request-id'];
-  const requestId = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
-  ctx.state.requestId = requestId;
-  ctx.res.setHeader('X-Request-Id', requestId);
-  if (isShuttingDown()) ctx.res.setHeader('Connection', 'close');
-  try {
-    await next();
-    answerUnrouted(ctx);
-  } catch (error) {
-    answerFailure(ctx, error, log);
-  }
-  const durationMs = performance.now() - started;
-  log.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, durationMs }, 'request');
-  if (metrics) recordRequest(metrics, ctx, durationMs / 1000);
+export const edge = ({ log, metrics, isShuttingDown }: EdgeOptions): Middleware => {
+  const logRequest = log.request ? log.request.bind(log) : (line: RequestLine) => log.info(line, 'request');
+  return async (ctx, next) => {
+    const started = performance.now();
+    // Read from node's own headers object: ctx.get goes through two delegations and a switch per call.
+    const offered = ctx.req.headers['x-request-id'];
+    const requestId = typeof offered === 'string' && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.res.setHeader('X-Request-Id', requestId);
+    if (isShuttingDown()) ctx.res.setHeader('Connection', 'close');
+    try {
+      await next();
+      answerUnrouted(ctx);
+    } catch (error) {
+      answerFailure(ctx, error, log);
+    }
+    const durationMs = performance.now() - started;
+    logRequest({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, durationMs });
+    if (metrics) recordRequest(metrics, ctx, durationMs / 1000);
+  };
 };

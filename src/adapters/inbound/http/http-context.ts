@@ -22,8 +22,19 @@ export interface ServiceHealth {
   checkBackend(): Promise<void>;
 }
 
+/** What is logged of every answered request, once it is answered. */
+export interface RequestLine {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+}
+
 /** The slice of a pino logger the HTTP adapter uses. */
 export interface RequestLogger {
   info(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** The line of one answered request, as `info(line, 'request')` would write it; that is used when absent. */
+  request?(line: RequestLine): void;
 }

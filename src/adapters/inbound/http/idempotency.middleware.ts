@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
 import type { IdempotencyStore } from '../../../application/ports/idempotency-store.port.js';
 import type { RequestLogger } from './http-context.js';
@@ -36,9 +36,13 @@ export function idempotent(
     store.purge(new Date(now - policy.ttlMs)).catch((error: unknown) =>
       log.error({ err: error }, 'could not purge expired idempotency keys'));
   };
-  return async (ctx, next) => {
-    const key = ctx.get('Idempotency-Key');
-    if (!key) return next();
+  // Not async itself: a request without a key, nearly every one, costs no extra promise.
+  return (ctx, next) => {
+    const key = ctx.req.headers['idempotency-key']; // node joins repeated ones into one string, as ctx.get sees it
+    return typeof key === 'string' && key !== '' ? guarded(ctx, next, key) : next();
+  };
+
+  async function guarded(ctx: Context, next: Next, key: string): Promise<void> {
     if (!KEY.test(key)) {
       return sendProblem(ctx, validationProblem([{ pointer: 'Idempotency-Key', detail: 'must be 1 to 255 visible ASCII characters' }], 400));
     }
@@ -89,5 +93,5 @@ export function idempotent(
       // The order is placed and the client gets its answer; the claim is left to be abandoned, never replayed wrong.
       log.error({ err: error, requestId: ctx.state.requestId }, 'could not record the idempotent response');
     }
-  };
+  }
 }

@@ -6,6 +6,8 @@ export interface RequestSeries {
   readonly seconds: { observe(value: number): void };
 }
 
+type Observer = { observe(value: number): void };
+
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STORAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -22,7 +24,10 @@ export class ServiceMetrics {
   // Label sets built by storageFor: backend, then operation or call, then outcome.
   private readonly storageOperationSeconds: LabelledHistogram<string>;
   private readonly storageCallSeconds: LabelledHistogram<string>;
-  private readonly requestSeriesByKey = new Map<string, RequestSeries>();
+  private readonly requestSeriesByRoute = new Map<string, Map<number, RequestSeries>>();
+  private readonly methods: string[] = [];
+  private readonly placedByRoute = new Map<string, { inc(): void }>();
+  private readonly refusedByRoute = new Map<string, Map<string, { inc(): void }>>();
 
   constructor() {
     const registry = this.registry;
@@ -40,45 +45,58 @@ export class ServiceMetrics {
       'Time one request of a backend to its store took, retries apart.', ['backend', 'call', 'outcome'], STORAGE_BUCKETS, registry);
   }
 
-  /** The counter and histogram series of one (method, route, status), found once per label set. */
+  /**
+   * The counter and histogram series of one (method, route, status), found once per label set. Looked up by route,
+   * then by a number made of method and status: no key string is built per request.
+   */
   requestSeries(method: string, route: string, status: number): RequestSeries {
-    const key = `${method} ${status} ${route}`;
-    let series = this.requestSeriesByKey.get(key);
+    let byMethodAndStatus = this.requestSeriesByRoute.get(route);
+    if (!byMethodAndStatus) this.requestSeriesByRoute.set(route, (byMethodAndStatus = new Map()));
+    let methodIndex = this.methods.indexOf(method);
+    if (methodIndex < 0) methodIndex = this.methods.push(method) - 1;
+    const key = methodIndex * 1000 + status;
+    let series = byMethodAndStatus.get(key);
     if (!series) {
       const labels = { method, route, status: String(status) };
       series = { requests: this.requests.series(labels), seconds: this.requestSeconds.series(labels) };
-      this.requestSeriesByKey.set(key, series);
+      byMethodAndStatus.set(key, series);
     }
     return series;
   }
 
   orderPlaced(route: string): void {
-    this.ordersPlaced.series({ route }).inc();
+    let placed = this.placedByRoute.get(route);
+    if (!placed) this.placedByRoute.set(route, (placed = this.ordersPlaced.series({ route })));
+    placed.inc();
   }
 
   orderRefused(route: string, reason: string): void {
-    this.ordersRefused.series({ route, reason }).inc();
+    let byReason = this.refusedByRoute.get(route);
+    if (!byReason) this.refusedByRoute.set(route, (byReason = new Map()));
+    let refused = byReason.get(reason);
+    if (!refused) byReason.set(reason, (refused = this.ordersRefused.series({ route, reason })));
+    refused.inc();
   }
 
   /** A StorageMetrics (see adapters/outbound/storage-metrics.ts) that labels what it records with `backend`. */
   storageFor(backend: string) {
-    // Looked up by a key of plain strings, so a call costs no label object and no join.
-    const found = new Map<string, { observe(seconds: number): void }>();
-    const series = (histogram: LabelledHistogram<string>, kind: 'operation' | 'call', name: string, failed: boolean) => {
-      const key = `${kind} ${name} ${failed}`;
-      let child = found.get(key);
-      if (!child) {
-        const labels = { backend, [kind]: name, outcome: failed ? 'failure' : 'success' };
-        child = histogram.series(labels);
-        found.set(key, child);
-      }
-      return child;
+    // Found by operation name, then outcome: a call builds no key and no label object.
+    const seriesOf = (histogram: LabelledHistogram<string>, kind: 'operation' | 'call') => {
+      const found = new Map<string, readonly [Observer, Observer]>();
+      return (name: string, failed: boolean): Observer => {
+        let pair = found.get(name);
+        if (!pair) {
+          const labelled = (outcome: string) => histogram.series({ backend, [kind]: name, outcome });
+          found.set(name, (pair = [labelled('success'), labelled('failure')]));
+        }
+        return pair[failed ? 1 : 0];
+      };
     };
+    const operation = seriesOf(this.storageOperationSeconds, 'operation');
+    const call = seriesOf(this.storageCallSeconds, 'call');
     return {
-      operation: (operation: string, seconds: number, failed: boolean) =>
-        series(this.storageOperationSeconds, 'operation', operation, failed).observe(seconds),
-      call: (call: string, seconds: number, failed: boolean) =>
-        series(this.storageCallSeconds, 'call', call, failed).observe(seconds),
+      operation: (name: string, seconds: number, failed: boolean) => operation(name, failed).observe(seconds),
+      call: (name: string, seconds: number, failed: boolean) => call(name, failed).observe(seconds),
     };
   }
 }
