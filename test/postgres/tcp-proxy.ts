@@ -1,11 +1,14 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { POSTGRES_ADMIN_URL } from '../support/postgres-database.js';
 
 type Mode = 'pass' | 'hang';
 
+const admin = new URL(POSTGRES_ADMIN_URL);
+
 /**
- * A TCP proxy in front of the local PostgreSQL, so a test can take "the database" away from one service without
- * disturbing the real server that other tests share: refuse connections, swallow traffic, or cut a connection
- * right after a given statement has gone through.
+ * A TCP proxy in front of the tests' PostgreSQL (by default the admin URL's host and port), so a test can take
+ * "the database" away from one service without disturbing the real server that other tests share: refuse
+ * connections, swallow traffic, or cut a connection right after a given statement has gone through.
  */
 export class TcpProxy {
   private server: Server | undefined;
@@ -14,7 +17,7 @@ export class TcpProxy {
   private cutAt: string | undefined;
   private listenPort = 0;
 
-  constructor(private readonly target = { host: '127.0.0.1', port: 5432 }) {}
+  constructor(private readonly target = { host: admin.hostname, port: Number(admin.port || 5432) }) {}
 
   get port(): number {
     return this.listenPort;

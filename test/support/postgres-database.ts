@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** The local server the tests use; `.ci/run` starts it when it is down. */
+/** The server the tests use: the machine's, or the embedded one globalSetup starts when none answers there. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
