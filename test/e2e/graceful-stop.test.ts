@@ -164,6 +164,20 @@ function slowWrites(backend: StorageBackend, delayMs: number) {
   return { backend: slow, events, writeStarted };
 }
 
+/** A client that places an order and goes away once the store has started writing it. */
+async function placeAndGo(url: string, user: string, quantity: number, writeStarted: Promise<unknown>): Promise<unknown> {
+  const client = new AbortController();
+  const answer = fetch(`${url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ bookId: BOOK, userId: user, quantity }),
+    signal: client.signal,
+  }).catch(() => 'aborted');
+  await writeStarted;
+  client.abort();
+  return answer;
+}
+
 describe('stop() in the process', () => {
   async function seededMemory(): Promise<StorageBackend> {
     const backend = openMemoryBackend();
@@ -174,16 +188,7 @@ describe('stop() in the process', () => {
   it('waits for a use case whose client went away before it closes the store', async () => {
     const slow = slowWrites(await seededMemory(), 300);
     const service = await startTestService({ SHUTDOWN_TIMEOUT_MS: '5000' }, { backend: slow.backend });
-    const client = new AbortController();
-    const answer = fetch(`${service.url}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ bookId: BOOK, userId: 'slow-user', quantity: 2 }),
-      signal: client.signal,
-    }).catch(() => 'aborted');
-    await slow.writeStarted;
-    client.abort();
-    expect(await answer).toBe('aborted');
+    expect(await placeAndGo(service.url, 'slow-user', 2, slow.writeStarted)).toBe('aborted');
 
     const stopping = Date.now();
     await service.stop();
@@ -197,16 +202,7 @@ describe('stop() in the process', () => {
   it('closes the store at the shutdown timeout even if a use case is still running', async () => {
     const slow = slowWrites(await seededMemory(), 1_000);
     const service = await startTestService({ SHUTDOWN_TIMEOUT_MS: '100' }, { backend: slow.backend });
-    const client = new AbortController();
-    const answer = fetch(`${service.url}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ bookId: BOOK, userId: 'late-user', quantity: 1 }),
-      signal: client.signal,
-    }).catch(() => 'aborted');
-    await slow.writeStarted;
-    client.abort();
-    await answer;
+    await placeAndGo(service.url, 'late-user', 1, slow.writeStarted);
 
     const stopping = Date.now();
     await service.stop();

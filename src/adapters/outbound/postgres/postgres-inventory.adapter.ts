@@ -12,16 +12,41 @@ interface BookRow {
   stock: number;
 }
 
+type Waiter = { resolve: (book: Book | undefined) => void; reject: (error: unknown) => void };
+
 /**
  * The catalog in `books`. Stock changes only in the transactions that write the orders holding it, through the
  * order repository.
+ *
+ * The books asked for in one turn of the event loop are read with one statement: under load every placement reads
+ * its book first, and one query per placement took pool connections the placement batches were waiting for. Each
+ * caller still gets a read issued after its call.
  */
 export class PostgresInventory implements InventoryPort, CatalogSeeder {
+  private asked = new Map<string, Waiter[]>();
+
   constructor(private readonly db: PostgresDatabase) {}
 
-  async findBook(id: BookId): Promise<Book | undefined> {
-    const { rows } = await this.db.query<BookRow>('SELECT id, title, author, price_cents, stock FROM books WHERE id = $1', [id]);
-    return rows[0] && toBook(rows[0]);
+  findBook(id: BookId): Promise<Book | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.asked.size === 0) setImmediate(() => void this.readAsked());
+      const waiters = this.asked.get(id);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.asked.set(id, [{ resolve, reject }]);
+    });
+  }
+
+  private async readAsked(): Promise<void> {
+    const asked = this.asked;
+    this.asked = new Map();
+    try {
+      const { rows } = await this.db.query<BookRow>(
+        'SELECT id, title, author, price_cents, stock FROM books WHERE id = ANY($1::text[])', [[...asked.keys()]]);
+      const found = new Map(rows.map((row) => [row.id, toBook(row)]));
+      for (const [id, waiters] of asked) waiters.forEach((w) => w.resolve(found.get(id)));
+    } catch (error) {
+      for (const waiters of asked.values()) waiters.forEach((w) => w.reject(error));
+    }
   }
 
   async seed(books: readonly SeedBook[]): Promise<SeedOutcome> {
