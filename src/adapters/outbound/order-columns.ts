@@ -8,6 +8,10 @@ import type { Quantity } from '../../domain/quantity.js';
 export const ORDER_COLUMNS =
   'id, book_id, user_id, quantity, unit_price_cents, total_cents, status, created_at, updated_at, version';
 
+/** The same columns qualified by a table alias, for queries that join the orders table. */
+export const orderColumnsOf = (alias: string): string =>
+  ORDER_COLUMNS.split(', ').map((column) => `${alias}.${column}`).join(', ');
+
 /** A row as a driver returns it: SQLite gives times as epoch milliseconds, pg gives bigint cents as strings. */
 export interface OrderRow {
   id: string;

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Order } from '../../../domain/order.js';
 import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
+import { orderColumnsOf, toOrder, type OrderRow } from '../order-columns.js';
 
 /** Recovery's queries, on the (status, updated_at) index. */
 export class SqliteStaleOrders implements StaleOrders {
@@ -10,7 +10,7 @@ export class SqliteStaleOrders implements StaleOrders {
   private readonly releasedHolding: Statement<[number, number], OrderRow>;
 
   constructor(private readonly store: SqliteDatabase) {
-    const columns = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+    const columns = orderColumnsOf('o');
     this.pendingBefore = store.db.prepare(
       `SELECT ${columns} FROM orders o WHERE o.status = 'pending' AND o.updated_at < ? ORDER BY o.updated_at LIMIT ?`,
     );

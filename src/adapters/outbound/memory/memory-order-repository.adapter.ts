@@ -82,8 +82,9 @@ export class MemoryOrderRepository implements OrderRepository {
     const move = stockMoveFor(order.status, hold);
     if (move === 'give-back') this.stock.giveBack(order.id);
     if (move !== 'take') return undefined;
-    const refusal = this.stock.refusal(stockHoldOf(order));
-    if (!refusal) this.stock.take(stockHoldOf(order));
+    const wanted = stockHoldOf(order);
+    const refusal = this.stock.refusal(wanted);
+    if (!refusal) this.stock.take(wanted);
     return refusal;
   }
 }

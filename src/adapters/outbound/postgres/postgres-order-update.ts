@@ -4,11 +4,11 @@ import type { Order } from '../../../domain/order.js';
 import { bookNotFound, insufficientStock, orderNotFound, type OrderError } from '../../../domain/order-error.js';
 import { holdsStock } from '../../../domain/order-status.js';
 import type { OrderChange } from '../../../domain/ports/order-repository.port.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
+import { orderColumnsOf, toOrder, type OrderRow } from '../order-columns.js';
 import { stockMoveFor, type HoldState } from '../stock-follows-status.js';
 import { isConflict, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
 
-const COLUMNS = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+const COLUMNS = orderColumnsOf('o');
 
 const LOCK_ORDER = `SELECT ${COLUMNS}, h.returned FROM orders o LEFT JOIN stock_holds h ON h.order_id = o.id
   WHERE o.id = $1 FOR UPDATE OF o`;

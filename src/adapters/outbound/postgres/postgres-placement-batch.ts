@@ -4,7 +4,6 @@ import { bookNotFound, insufficientStock } from '../../../domain/order-error.js'
 import { holdsStock } from '../../../domain/order-status.js';
 import type { StockRefusal } from '../../../domain/ports/order-repository.port.js';
 import { ORDER_COLUMNS } from '../order-columns.js';
-import { stockMoveFor } from '../stock-follows-status.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
 /** One call of `place`: the order, and the order to store instead when its stock is not there. */
@@ -57,7 +56,7 @@ export function placeInOneTransaction(db: PostgresDatabase, placements: readonly
 }
 
 /** A new order has no hold yet: it takes stock when its status holds some. */
-const takesStock = (order: Order): boolean => stockMoveFor(order.status, 'none') === 'take';
+const takesStock = (order: Order): boolean => holdsStock(order.status);
 
 function decide(placements: readonly Placement[], stock: Map<string, number>): Decision[] {
   return placements.map(({ order, refused }) => {

@@ -1,9 +1,9 @@
 import type { Order } from '../../../domain/order.js';
 import type { StaleOrders } from '../../../domain/ports/stale-orders.port.js';
 import type { PostgresDatabase } from './postgres-database.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
+import { orderColumnsOf, toOrder, type OrderRow } from '../order-columns.js';
 
-const COLUMNS = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+const COLUMNS = orderColumnsOf('o');
 
 /** Recovery's queries, on the (status, updated_at) index; any replica may run them, settling is idempotent. */
 export class PostgresStaleOrders implements StaleOrders {

@@ -1,5 +1,5 @@
 import type { BookId, OrderId } from '../../../domain/identifiers.js';
-import { DONE, FREE, HELD, type Hold, type StoredOrder } from './storage-order-record.js';
+import { DONE, FREE, HELD, isMark, type Hold, type StoredOrder } from './storage-order-record.js';
 import type { OrderRecords } from './storage-order-records.js';
 
 /**
@@ -24,7 +24,7 @@ export const markOf = (doubt: StockDoubt): Hold => ({
 
 /** The doubt an order record's mark announces, if it carries one. */
 export function doubtOfMark(orderId: OrderId, bookId: BookId, quantity: number, mark: Hold): StockDoubt | undefined {
-  if (mark.kind !== 'taking' && mark.kind !== 'returning') return undefined;
+  if (!isMark(mark)) return undefined;
   const direction = mark.kind === 'taking' ? 'take' : 'return';
   return { orderId, bookId, direction, quantity, stockBefore: mark.stockBefore, stockWritten: true };
 }
