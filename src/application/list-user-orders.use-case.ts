@@ -1,6 +1,7 @@
 import type { UserId } from '../domain/identifiers.js';
 import type { Order } from '../domain/order.js';
 import type { OrderListPosition, OrderRepository } from '../domain/ports/order-repository.port.js';
+import { pageFrom } from './paging.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -27,10 +28,12 @@ export class ListUserOrders {
 
   async execute(query: ListUserOrdersQuery): Promise<OrderPage> {
     const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE_SIZE);
-    const found = await this.orders.listByUser(query.userId, limit + 1, query.after);
-    if (found.length <= limit) return { orders: found };
-    const orders = found.slice(0, limit);
-    const last = orders[orders.length - 1]!;
-    return { orders, next: { createdAt: last.createdAt, id: last.id } };
+    return pageOf(await this.orders.listByUser(query.userId, limit + 1, query.after), limit);
   }
+}
+
+/** A page from `limit + 1` orders read: the extra one only says that another page follows. */
+export function pageOf(found: readonly Order[], limit: number): OrderPage {
+  const { items, next } = pageFrom(found, limit, (last) => ({ createdAt: last.createdAt, id: last.id }));
+  return { orders: items, ...(next ? { next } : {}) };
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { DEFAULT_EVENTS_SOURCE } from '../adapters/outbound/events/cloud-event.js';
 
 export const STORAGE_BACKENDS = ['embedded', 'memory', 'storage-service', 'postgres'] as const;
 export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
@@ -31,6 +32,9 @@ export interface Config {
   /** Bearer tokens from AUTH_TOKENS; AUTH_TOKENS_FILE adds the ones in that file at start-up. */
   readonly authTokens: readonly string[];
   readonly authTokensFile: string | undefined;
+  /** Bearer tokens the write routes of /books need when set; ADMIN_TOKENS_FILE adds the ones in that file. */
+  readonly adminTokens: readonly string[];
+  readonly adminTokensFile: string | undefined;
   /** A pending order older than this is expired by recovery (POST /orders/batch-process, npm run settle). */
   readonly pendingOrderTimeoutSeconds: number;
   /** How far back recovery looks for released orders whose stock did not go back. */
@@ -44,6 +48,14 @@ export interface Config {
   readonly databasePoolMax: number;
   readonly databaseConnectTimeoutMs: number;
   readonly databaseStatementTimeoutMs: number;
+  /** The CloudEvents `source` of every event. */
+  readonly eventsSource: string;
+  /** Events are kept at least this long after they were published (or committed, without a broker). */
+  readonly eventsRetentionHours: number;
+  /** When set, events are relayed to NATS JetStream at this URL. */
+  readonly eventsNatsUrl: string | undefined;
+  readonly eventsNatsStream: string;
+  readonly eventsNatsSubjectPrefix: string;
 }
 
 export const DEMO_CATALOG = fileURLToPath(new URL('./demo-catalog.json', import.meta.url));
@@ -71,6 +83,16 @@ export const parseTokens = (raw: string) => {
   const tokens = raw.split(/[\s,]+/).filter(Boolean);
   return tokens.length && tokens.every((token) => /^[\x21-\x7e]{16,4096}$/.test(token)) ? tokens : undefined;
 };
+const natsUrl = (raw: string) => {
+  const urls = raw.split(',').map((part) => part.trim());
+  return urls.every((url) => URL.canParse(url) && ['nats:', 'tls:', 'ws:', 'wss:'].includes(new URL(url).protocol)) ? urls.join(',') : undefined;
+};
+/** A JetStream stream name: letters, digits, - and _ only. */
+const streamName = (raw: string) => (/^[A-Za-z0-9_-]{1,64}$/.test(raw) ? raw : undefined);
+/** Subject tokens separated by dots, no wildcards. */
+const subjectPrefix = (raw: string) => (/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw) && raw.length <= 128 ? raw : undefined);
+/** A URI-reference, as CloudEvents wants for `source`: no spaces or control characters. */
+const uriReference = (raw: string) => (/^[\x21-\x7e]{1,256}$/.test(raw) ? raw : undefined);
 const httpUrl = (raw: string) => {
   try {
     const url = new URL(raw);
@@ -79,6 +101,17 @@ const httpUrl = (raw: string) => {
     return undefined;
   }
 };
+
+/** Comma-separated bearer tokens; a refusal never echoes them. */
+const tokensFromEnv = (name: string) => new t.Type<readonly string[], string, unknown>(
+  name,
+  (u): u is readonly string[] => Array.isArray(u),
+  (u, c) => {
+    const tokens = typeof u === 'string' ? parseTokens(u) : undefined;
+    return tokens ? t.success(tokens) : t.failure(u, c, 'expected comma-separated tokens of 16 or more visible characters (value not shown)');
+  },
+  (tokens) => tokens.join(','),
+);
 
 /** Like fromEnv, but a refusal never echoes the value: a database URL may carry a password. */
 const postgresUrlFromEnv = new t.Type<string, string, unknown>(
@@ -107,16 +140,10 @@ export const ENV_CODECS = {
   INVENTORY_SEED_FILE: fromEnv('INVENTORY_SEED_FILE', 'a file path', nonEmpty),
   LOG_LEVEL: fromEnv('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, oneOf(LOG_LEVELS)),
   REQUIRE_IF_MATCH: fromEnv('REQUIRE_IF_MATCH', 'true or false', boolean),
-  AUTH_TOKENS: new t.Type<readonly string[], string, unknown>(
-    'AUTH_TOKENS',
-    (u): u is readonly string[] => Array.isArray(u),
-    (u, c) => {
-      const tokens = typeof u === 'string' ? parseTokens(u) : undefined;
-      return tokens ? t.success(tokens) : t.failure(u, c, 'expected comma-separated tokens of 16 or more visible characters (value not shown)');
-    },
-    (tokens) => tokens.join(','),
-  ),
+  AUTH_TOKENS: tokensFromEnv('AUTH_TOKENS'),
   AUTH_TOKENS_FILE: fromEnv('AUTH_TOKENS_FILE', 'a file path', nonEmpty),
+  ADMIN_TOKENS: tokensFromEnv('ADMIN_TOKENS'),
+  ADMIN_TOKENS_FILE: fromEnv('ADMIN_TOKENS_FILE', 'a file path', nonEmpty),
   PENDING_ORDER_TIMEOUT_SECONDS: fromEnv('PENDING_ORDER_TIMEOUT_SECONDS', 'seconds from 1 to 604800', integer(1, 604_800)),
   IDEMPOTENCY_TTL_HOURS: fromEnv('IDEMPOTENCY_TTL_HOURS', 'hours from 24 to 8760', integer(24, 8760)),
   IDEMPOTENCY_MEMORY_MAX_KEYS: fromEnv('IDEMPOTENCY_MEMORY_MAX_KEYS', 'a whole number from 100 to 10000000',
@@ -130,6 +157,11 @@ export const ENV_CODECS = {
   DATABASE_POOL_MAX: fromEnv('DATABASE_POOL_MAX', 'a whole number from 1 to 1000', integer(1, 1000)),
   DATABASE_CONNECT_TIMEOUT_MS: fromEnv('DATABASE_CONNECT_TIMEOUT_MS', 'milliseconds from 100 to 60000', integer(100, 60_000)),
   DATABASE_STATEMENT_TIMEOUT_MS: fromEnv('DATABASE_STATEMENT_TIMEOUT_MS', 'milliseconds from 100 to 600000', integer(100, 600_000)),
+  EVENTS_SOURCE: fromEnv('EVENTS_SOURCE', 'a URI reference such as /avakart/order-service', uriReference),
+  EVENTS_RETENTION_HOURS: fromEnv('EVENTS_RETENTION_HOURS', 'hours from 1 to 87600', integer(1, 87_600)),
+  EVENTS_NATS_URL: fromEnv('EVENTS_NATS_URL', 'nats:// URLs, comma-separated', natsUrl),
+  EVENTS_NATS_STREAM: fromEnv('EVENTS_NATS_STREAM', 'a stream name of letters, digits, - and _', streamName),
+  EVENTS_NATS_SUBJECT_PREFIX: fromEnv('EVENTS_NATS_SUBJECT_PREFIX', 'subject tokens separated by dots, no wildcards', subjectPrefix),
 } as const;
 
 export type EnvName = keyof typeof ENV_CODECS;
@@ -173,6 +205,8 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       requireIfMatch: v.REQUIRE_IF_MATCH ?? false,
       authTokens: v.AUTH_TOKENS ?? [],
       authTokensFile: v.AUTH_TOKENS_FILE,
+      adminTokens: v.ADMIN_TOKENS ?? [],
+      adminTokensFile: v.ADMIN_TOKENS_FILE,
       pendingOrderTimeoutSeconds: v.PENDING_ORDER_TIMEOUT_SECONDS ?? 300,
       releaseLookbackHours: v.RELEASE_LOOKBACK_HOURS ?? 24,
       idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS ?? 24,
@@ -181,6 +215,11 @@ export function decodeConfig(env: Readonly<Record<string, string | undefined>>):
       databasePoolMax: v.DATABASE_POOL_MAX ?? 10,
       databaseConnectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS ?? 2_000,
       databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS ?? 5_000,
+      eventsSource: v.EVENTS_SOURCE ?? DEFAULT_EVENTS_SOURCE,
+      eventsRetentionHours: v.EVENTS_RETENTION_HOURS ?? 168,
+      eventsNatsUrl: v.EVENTS_NATS_URL,
+      eventsNatsStream: v.EVENTS_NATS_STREAM ?? 'AVAKART_EVENTS',
+      eventsNatsSubjectPrefix: v.EVENTS_NATS_SUBJECT_PREFIX ?? 'avakart',
     })),
   );
 }

@@ -22,6 +22,7 @@ export interface InFlightWork {
 export function inFlightWork(): InFlightWork {
   let running = 0;
   let draining = false;
+  const stopping = new AbortController();
   const waiting: Array<() => void> = [];
   const wakeIfIdle = () => {
     if (running === 0) for (const wake of waiting.splice(0)) wake();
@@ -57,12 +58,31 @@ export function inFlightWork(): InFlightWork {
   };
 
   return {
-    useCases: ({ placeOrder, getOrder, listUserOrders, changeOrderStatus, settleOrders }) => ({
+    useCases: ({ placeOrder, getOrder, listUserOrders, listOrderQueue, changeOrderStatus, readEvents, settleOrders, books }) => ({
       placeOrder: tracked(placeOrder),
       getOrder: tracked(getOrder),
       listUserOrders: tracked(listUserOrders),
+      listOrderQueue: tracked(listOrderQueue),
       changeOrderStatus: tracked(changeOrderStatus),
+      // A long-poll ends when the stop begins: it answers what it has instead of holding the stop up.
+      readEvents: tracked(Object.assign(Object.create(readEvents) as typeof readEvents, {
+        execute: (query: Parameters<typeof readEvents.execute>[0]) => readEvents.execute({
+          ...query,
+          signal: query.signal ? AbortSignal.any([query.signal, stopping.signal]) : stopping.signal,
+        }),
+      })),
       ...(settleOrders ? { settleOrders: tracked(settleOrders) } : {}),
+      ...(books
+        ? {
+          books: {
+            listBooks: tracked(books.listBooks),
+            getBook: tracked(books.getBook),
+            putBook: tracked(books.putBook),
+            adjustStock: tracked(books.adjustStock),
+            listStockAdjustments: tracked(books.listStockAdjustments),
+          },
+        }
+        : {}),
     }),
     idempotencyStore: (store) => ({
       claim: (request) => counted(() => store.claim(request)),
@@ -73,6 +93,7 @@ export function inFlightWork(): InFlightWork {
     running: () => running,
     drain: (timeoutMs) => {
       draining = true;
+      stopping.abort();
       return new Promise((resolve) => {
         const deadline = setTimeout(() => resolve(running === 0), timeoutMs);
         waiting.push(() => {

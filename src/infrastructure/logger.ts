@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { RequestLine, RequestLogger } from '../adapters/inbound/http/http-context.js';
+import { tracing } from '../adapters/tracing.js';
 import type { Config } from './config.js';
 
 export type { Logger };
@@ -32,7 +33,7 @@ export function createLogger(level: Config['logLevel']): Logger {
     dropped += linesIn(chunk);
   });
   const sink = chunked(destination);
-  const logger = pino({ level, base: BASE, timestamp: isoTimeOncePerMillisecond }, sink);
+  const logger = pino({ level, base: BASE, timestamp: isoTimeOncePerMillisecond, mixin: withTraceId }, sink);
   sinks.set(logger, sink);
   setInterval(() => {
     if (dropped) {
@@ -43,6 +44,12 @@ export function createLogger(level: Config['logLevel']): Logger {
     logger.flush();
   }, FLUSH_EVERY_MS).unref();
   return logger;
+}
+
+/** The trace of the request a line is logged in, when tracing is on (pino merges into what this returns). */
+function withTraceId(): object {
+  const traceId = tracing().traceId();
+  return traceId ? { traceId } : {};
 }
 
 /**
@@ -97,7 +104,8 @@ export function requestLogger(logger: Logger): RequestLogger {
     error,
     request: (line: RequestLine) => {
       if (!logger.isLevelEnabled('info')) return;
-      sink.write(`${head}${isoTimeOncePerMillisecond()},${base},"requestId":${quoted(line.requestId)},"method":${quoted(line.method)}`
+      const traceId = tracing().traceId();
+      sink.write(`${head}${isoTimeOncePerMillisecond()},${base}${traceId ? `,"traceId":"${traceId}"` : ''},"requestId":${quoted(line.requestId)},"method":${quoted(line.method)}`
         + `,"path":${quoted(line.path)},"status":${line.status},"durationMs":${line.durationMs},"msg":"request"}\n`);
     },
   };

@@ -7,10 +7,13 @@ import { MemoryIdempotencyStore } from '../adapters/outbound/memory/memory-idemp
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import { measuredBackend } from '../adapters/outbound/storage-metrics.js';
 import type { Config } from './config.js';
-import { buildContainer, resolveUseCases, settlementPolicy, type ContainerOverrides } from './container.js';
+import { buildContainer, resolveUseCases, settlementPolicy, TOKENS, type ContainerOverrides } from './container.js';
+import { installTracing, NO_TRACING } from '../adapters/tracing.js';
+import { startOpenTelemetry, tracingRequested } from './opentelemetry.js';
+import { startEvents, type EventRelayTuning, type EventsRunning } from './event-relay.js';
 import { inFlightWork } from './in-flight-work.js';
 import { createLogger, requestLogger, type Logger } from './logger.js';
-import { loadAuthTokens } from './auth-tokens.js';
+import { loadAdminTokens, loadAuthTokens } from './auth-tokens.js';
 import { openStorageBackend } from './storage-backends.js';
 
 export interface RunningService {
@@ -28,6 +31,8 @@ export interface StartOptions extends ContainerOverrides {
   readonly logger?: Logger;
   /** Use this backend instead of opening the configured one (tests). */
   readonly backend?: StorageBackend;
+  /** Timings of the event relay (tests). */
+  readonly relay?: EventRelayTuning;
 }
 
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
@@ -35,6 +40,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
   let started = false;
   let shuttingDown = false;
 
+  // Before the store opens, so its spans have a tracer. Nothing of OpenTelemetry is loaded unless asked for.
+  const telemetry = tracingRequested(process.env) ? await startOpenTelemetry(process.env) : undefined;
+  if (telemetry) {
+    installTracing(telemetry.tracing);
+    log.info({ endpoint: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing on');
+  }
   const backend = options.backend ?? (await openStorageBackend(config));
   log.info({ backend: backend.name }, 'storage backend opened');
   if (!backend.idempotency) {
@@ -52,12 +63,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     log: requestLogger(log),
     requireIfMatch: config.requireIfMatch,
     authTokens: await loadAuthTokens(config),
+    adminTokens: await loadAdminTokens(config),
     metricsRequireAuth: config.metricsRequireAuth,
     idempotency: {
       store: work.idempotencyStore(backend.idempotency ?? new MemoryIdempotencyStore(config.idempotencyMemoryMaxKeys)),
       policy: { ttlMs: config.idempotencyTtlHours * 3_600_000, abandonAfterMs: 60_000 },
     },
     metrics,
+    asyncApi: { stream: config.eventsNatsStream, subjectPrefix: config.eventsNatsSubjectPrefix },
     health: {
       isStarted: () => started,
       isShuttingDown: () => shuttingDown,
@@ -66,13 +79,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
   });
 
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app.callback());
+  let events: EventsRunning | undefined;
   try {
     if (backend.catalog) {
       const outcome = await backend.catalog.seed(await readSeedFile(config.inventorySeedFile));
       log.info({ file: config.inventorySeedFile, ...outcome }, 'catalog seeded');
     }
+    // Retention always; the relay when a broker is configured. Neither waits for NATS, nor can NATS fail readiness.
+    events = await startEvents(config, backend.events, container.get(TOKENS.Clock), log, metrics, options.relay);
     await listen(server, config.port, config.host);
   } catch (error) {
+    await events?.stop();
     await backend.close();
     throw error;
   }
@@ -90,8 +107,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
       if (!(await work.drain(Math.max(0, deadline - Date.now())))) {
         log.warn({ running: work.running(), timeoutMs: config.shutdownTimeoutMs }, 'closing the store under running use cases');
       }
+      await events?.stop(); // before the store closes: the relay marks what the broker acknowledged
       await backend.close();
       await container.unbindAllAsync();
+      if (telemetry) {
+        await telemetry.shutdown().catch((error: unknown) => log.warn({ err: error }, 'could not export the last spans'));
+        installTracing(NO_TRACING);
+      }
       log.info({}, 'order service stopped');
     })();
     return stopping;

@@ -1,3 +1,4 @@
+import { cloudEventRenderer } from '../adapters/outbound/events/cloud-event.js';
 import type { PostgresOptions } from '../adapters/outbound/postgres/postgres-database.js';
 import type { StorageBackend } from '../adapters/outbound/storage-backend.js';
 import type { Config } from './config.js';
@@ -8,15 +9,18 @@ import type { Config } from './config.js';
  * every process, a few MiB of memory each.
  */
 export async function openStorageBackend(config: Config): Promise<StorageBackend> {
+  const render = cloudEventRenderer(config.eventsSource);
   switch (config.backend) {
     case 'memory':
-      return (await import('../adapters/outbound/memory/memory.backend.js')).openMemoryBackend();
+      return (await import('../adapters/outbound/memory/memory.backend.js')).openMemoryBackend({ render });
     case 'embedded':
-      return (await import('../adapters/outbound/embedded/embedded.backend.js')).openEmbeddedBackend({ dataDir: config.dataDir, synchronous: config.embeddedSynchronous });
+      return (await import('../adapters/outbound/embedded/embedded.backend.js')).openEmbeddedBackend({ dataDir: config.dataDir, synchronous: config.embeddedSynchronous, render });
     case 'postgres':
-      return (await import('../adapters/outbound/postgres/postgres.backend.js')).openPostgresBackend(postgresOptions(config));
+      return (await import('../adapters/outbound/postgres/postgres.backend.js')).openPostgresBackend({ ...postgresOptions(config), render });
     case 'storage-service':
       return (await import('../adapters/outbound/storage-service/storage-service.backend.js')).openStorageServiceBackend({
+        render,
+        dataDir: config.dataDir,
         baseUrl: config.storageServiceUrl,
         timeoutMs: config.storageTimeoutMs,
         maxConcurrency: config.storageMaxConcurrency,

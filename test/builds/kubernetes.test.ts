@@ -3,8 +3,17 @@ import { parse } from 'yaml';
 import { readSeedFile } from '../../src/adapters/outbound/catalog/seed-file.js';
 import { ENV_CODECS } from '../../src/infrastructure/config.js';
 import {
-  EXAMPLE_SECRET, POSTGRES, container, containerEnv, decoded, exampleSecret, one, parseYaml, read, validateResource, variants, yamlFiles,
+  BASE, EXAMPLE_SECRET, POSTGRES, container, containerEnv, decoded, exampleSecret, kustomizeWith, one, parseYaml, read, validateResource,
+  variants, yamlFiles, type Resource,
 } from './manifests.js';
+
+const NATS_EVENTS = join(BASE, 'components/nats-events');
+/** The shipped variants, and each with the NATS relay switched on. */
+const withEvents: Record<string, Resource[]> = {
+  ...variants,
+  'base + nats-events': kustomizeWith(BASE, [NATS_EVENTS]),
+  'postgres + nats-events': kustomizeWith(POSTGRES, [NATS_EVENTS]),
+};
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -34,8 +43,8 @@ describe('manifest files', () => {
   });
 });
 
-describe.each(Object.keys(variants))('rendered with kubectl kustomize: %s', (variant) => {
-  const resources = variants[variant]!;
+describe.each(Object.keys(withEvents))('rendered with kubectl kustomize: %s', (variant) => {
+  const resources = withEvents[variant]!;
   const pod = () => one(resources, 'Deployment').spec.template;
 
   it('validates against the Kubernetes schemas', () => {
@@ -77,7 +86,7 @@ describe.each(Object.keys(variants))('rendered with kubectl kustomize: %s', (var
 
   it('seeds from a catalog file the service can read, when it names one', async () => {
     const seedFile = containerEnv(resources).INVENTORY_SEED_FILE;
-    if (variant !== 'postgres') return expect(seedFile).toBeUndefined();
+    if (!variant.startsWith('postgres')) return expect(seedFile).toBeUndefined();
     const mount = container(resources).volumeMounts.find((m: any) => seedFile!.startsWith(`${m.mountPath}/`));
     expect(mount).toBeDefined();
     expect(await readSeedFile(join(POSTGRES, seedFile!.slice(mount.mountPath.length + 1)))).toEqual([]);
@@ -95,5 +104,31 @@ describe('the PostgreSQL variant', () => {
   it('keeps the pool of every replica the autoscaler may start under max_connections (100)', () => {
     const { databasePoolMax } = decoded(containerEnv(variants.postgres!));
     expect(databasePoolMax * one(variants.postgres!, 'HorizontalPodAutoscaler').spec.maxReplicas).toBeLessThan(100);
+  });
+});
+
+describe('order events', () => {
+  const egressPorts = (resources: Resource[]) => resources.filter((r) => r.kind === 'NetworkPolicy')
+    .flatMap((policy) => policy.spec.egress ?? []).flatMap((rule: any) => rule.ports ?? []).map((p: any) => `${p.protocol}/${p.port}`);
+
+  it.each(Object.keys(variants))('are served by the feed alone in %s: no broker URL, no egress to NATS', (variant) => {
+    const config = decoded(containerEnv(variants[variant]!));
+    expect(config).toMatchObject({ eventsNatsUrl: undefined, eventsNatsStream: 'AVAKART_EVENTS', eventsNatsSubjectPrefix: 'avakart', eventsRetentionHours: 168 });
+    expect(egressPorts(variants[variant]!)).not.toContain('TCP/4222');
+  });
+
+  it.each(['base + nats-events', 'postgres + nats-events'])('are relayed to NATS with %s, and only NATS on 4222 is opened for it', (variant) => {
+    const resources = withEvents[variant]!;
+    expect(decoded(containerEnv(resources)).eventsNatsUrl).toBe('nats://nats:4222');
+    const policy = one(resources, 'NetworkPolicy', 'order-processing-nats');
+    expect(policy.spec.policyTypes).toEqual(['Egress']);
+    expect(policy.spec.egress).toEqual([{
+      to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats' } } }],
+      ports: [{ protocol: 'TCP', port: 4222 }],
+    }]);
+    // Everything else is as without the component.
+    const plain = variants[variant.split(' ')[0]!]!;
+    const names = (list: Resource[]) => list.map((r) => `${r.kind}/${r.metadata.name}`).sort();
+    expect(names(resources)).toEqual([...names(plain), 'NetworkPolicy/order-processing-nats'].sort());
   });
 });

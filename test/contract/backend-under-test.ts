@@ -1,5 +1,7 @@
-import type { SeedBook } from '../../src/adapters/outbound/catalog/catalog-seeder.js';
+import type { CatalogSeeder, SeedBook } from '../../src/adapters/outbound/catalog/catalog-seeder.js';
+import type { EventLog } from '../../src/application/ports/event-log.port.js';
 import type { OrderId } from '../../src/domain/identifiers.js';
+import type { CatalogPort } from '../../src/domain/ports/catalog.port.js';
 import type { InventoryPort } from '../../src/domain/ports/inventory.port.js';
 import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
 import type { StaleOrders } from '../../src/domain/ports/stale-orders.port.js';
@@ -8,6 +10,9 @@ import type { StaleOrders } from '../../src/domain/ports/stale-orders.port.js';
 export interface BackendUnderTest {
   readonly orders: OrderRepository;
   readonly inventory: InventoryPort;
+  readonly events: EventLog;
+  readonly books?: CatalogPort;
+  readonly catalog?: CatalogSeeder;
   readonly staleOrders?: StaleOrders;
   /**
    * Writes the order as cancelled at `at` behind the port's back, leaving its stock held: what a release cut off

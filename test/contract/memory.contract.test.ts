@@ -1,6 +1,8 @@
 import { openMemoryBackend } from '../../src/adapters/outbound/memory/memory.backend.js';
 import type { MemoryOrderRepository } from '../../src/adapters/outbound/memory/memory-order-repository.adapter.js';
 import type { OrderSnapshot } from '../../src/domain/order.js';
+import { catalogContract } from './catalog.contract.js';
+import { orderEventsContract } from './order-events.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
 import { orderStockContract } from './order-stock.contract.js';
 import { staleOrdersContract } from './stale-orders.contract.js';
@@ -26,3 +28,5 @@ const memory: BackendFactory = {
 orderRepositoryContract(memory);
 orderStockContract(memory);
 staleOrdersContract(memory);
+orderEventsContract(memory);
+catalogContract(memory);

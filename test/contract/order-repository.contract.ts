@@ -115,5 +115,22 @@ export function orderRepositoryContract(factory: BackendFactory): void {
         expect([...page1, ...page2].map((o) => o.id)).toEqual(expected);
       });
     });
+
+    it('serves the fulfilment queue: a status (or all) oldest first, a page at a time after a position', async () => {
+      const times = ['2026-11-22T10:00:03.000Z', '2026-11-22T10:00:01.000Z', '2026-11-22T10:00:02.000Z', '2026-11-22T10:00:01.000Z'];
+      const orders = times.map((time, i) => anOrder({ userId: userId(`queue-${i}`), now: at(time) }));
+      for (const order of orders) await add(order);
+      await backend.orders.update(orders[2]!.id, (o) => o.moveTo('cancelled', NOW));
+      const oldestFirst = [...orders].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+      const pendingIds = oldestFirst.filter((o) => o !== orders[2]).map((o) => o.id);
+      expect((await backend.orders.listByStatus('pending', 10)).map((o) => o.id)).toEqual(pendingIds);
+      expect((await backend.orders.listByStatus(undefined, 10)).map((o) => o.id)).toEqual(oldestFirst.map((o) => o.id));
+      const first = await backend.orders.listByStatus(undefined, 2);
+      const rest = await backend.orders.listByStatus(undefined, 10, { createdAt: first[1]!.createdAt, id: first[1]!.id });
+      expect([...first, ...rest].map((o) => o.id)).toEqual(oldestFirst.map((o) => o.id));
+      const afterFirst = await backend.orders.listByStatus('pending', 10, { createdAt: first[0]!.createdAt, id: first[0]!.id });
+      expect(afterFirst.map((o) => o.id)).toEqual(pendingIds.slice(1));
+      expect(await backend.orders.listByStatus('shipped', 10)).toEqual([]);
+    });
   });
 }

@@ -1,7 +1,9 @@
 import { openStorageServiceBackend } from '../../src/adapters/outbound/storage-service/storage-service.backend.js';
 import { FakeStorageService } from '../fakes/fake-storage-service.js';
+import { tempDir } from '../support/temp-dir.js';
 import { addSeedBook, testClientOptions } from '../storage-service/storage-service-harness.js';
 import type { BackendFactory } from './backend-under-test.js';
+import { orderEventsContract } from './order-events.contract.js';
 import { orderStockContract } from './order-stock.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
 import { staleOrdersContract } from './stale-orders.contract.js';
@@ -12,10 +14,12 @@ const storageService: BackendFactory = {
   async open(books) {
     const fake = await FakeStorageService.start();
     books.forEach((book) => addSeedBook(fake, book));
-    const backend = openStorageServiceBackend(testClientOptions(fake.url));
+    const dir = tempDir('order-outbox-');
+    const backend = openStorageServiceBackend(testClientOptions(fake.url, { dataDir: dir.path }));
     return {
       orders: backend.orders,
       inventory: backend.inventory,
+      events: backend.events,
       staleOrders: backend.staleOrders!,
       // The record as a release cut off after its status write leaves it: cancelled, its stock still held.
       interruptRelease: async (id) => {
@@ -24,6 +28,7 @@ const storageService: BackendFactory = {
       close: async () => {
         await backend.close();
         await fake.close();
+        dir.remove();
       },
     };
   },
@@ -32,3 +37,4 @@ const storageService: BackendFactory = {
 orderRepositoryContract(storageService);
 orderStockContract(storageService);
 staleOrdersContract(storageService);
+orderEventsContract(storageService);

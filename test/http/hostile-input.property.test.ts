@@ -45,6 +45,8 @@ const protoBody = fc.constantFrom(
 );
 const orderShaped = fc.record({
   bookId: fc.oneof(hostileString, leaf), userId: hostileString, quantity: fc.oneof(hostileNumber, leaf),
+  title: hostileString, author: hostileString, price: fc.oneof(hostileNumber, leaf), stock: fc.oneof(hostileNumber, leaf),
+  delta: fc.oneof(hostileNumber, leaf), reason: fc.oneof(fc.constantFrom('restock'), hostileString),
   book_id: hostileString, user_id: hostileString, status: fc.oneof(fc.constantFrom('delivered', 'pending', 'banana', ''), hostileString),
   order_id: fc.oneof(hostileString, fc.constant('ORDER')),
 }, { requiredKeys: [] });
@@ -58,6 +60,7 @@ const body = fc.oneof(
 const route = fc.constantFrom(
   ['POST', '/orders'], ['POST', '/orders/create'], ['PUT', '/orders/update-status'],
   ['PUT', '/orders/ORDER/status'], ['GET', '/orders/ORDER'], ['GET', '/orders/user/fuzz'],
+  ['PUT', '/books/b1'], ['PUT', '/books/fuzz-new'], ['POST', '/books/b1/stock-adjustments'], ['POST', '/books/nope/stock-adjustments'],
 );
 const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1',
   'text/plain', 'application/x-www-form-urlencoded', 'application/JSON', 'application/merge-patch+json');
@@ -88,8 +91,9 @@ describe('hostile input', () => {
   it('arbitrary paths, query strings and methods: no 5xx, and a 4xx writes nothing', async () => {
     const segment = fc.oneof(hostileString.map(encodeURIComponent), fc.constantFrom('%', '%zz', '%E0%A4%A', '..', 'orders', 'user', 'status', 'ORDER'));
     const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
-    const prefixed = fc.oneof(path, path.map((p) => `/orders${p}`), path.map((p) => `/orders/user${p}`));
-    const query = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'x', 'limit[]'), fc.oneof(hostileString, fc.nat().map(String))), { maxLength: 4 })
+    const prefixed = fc.oneof(path, path.map((p) => `/orders${p}`), path.map((p) => `/orders/user${p}`), path.map((p) => `/books${p}`),
+      fc.constantFrom('/events', '/orders', '/books', '/books/b1/stock-adjustments'));
+    const query = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'x', 'limit[]', 'after', 'status'), fc.oneof(hostileString, fc.nat().map(String), fc.constantFrom('0.01', 'MA', 'confirmed'))), { maxLength: 4 })
       .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}` : ''));
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD');
     await fc.assert(

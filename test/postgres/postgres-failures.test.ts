@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { DependencyFailure } from '../../src/application/dependency-failure.js';
+import { PostgresCatalog } from '../../src/adapters/outbound/postgres/postgres-catalog.adapter.js';
 import { PostgresDatabase } from '../../src/adapters/outbound/postgres/postgres-database.js';
 import { PostgresInventory } from '../../src/adapters/outbound/postgres/postgres-inventory.adapter.js';
 import { openPostgresBackend } from '../../src/adapters/outbound/postgres/postgres.backend.js';
@@ -8,7 +9,7 @@ import { PostgresOrderRepository } from '../../src/adapters/outbound/postgres/po
 import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
 import type { Order } from '../../src/domain/order.js';
 import type { OrderRepository } from '../../src/domain/ports/order-repository.port.js';
-import { aBook, anOrder, bookId, orderId, qty, userId } from '../support/order-mother.js';
+import { aBook, anOrder, bookId, cents, orderId, qty, userId } from '../support/order-mother.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -25,6 +26,7 @@ const refuse = () => {
 function everyCall(db: PostgresDatabase): Array<[string, () => Promise<unknown>]> {
   const orders = new PostgresOrderRepository(db);
   const inventory = new PostgresInventory(db);
+  const books = new PostgresCatalog(db, inventory);
   return [
     ['place', () => placeConfirmed(orders, anOrder())],
     ['findById', () => orders.findById(orderId('o1'))],
@@ -32,6 +34,11 @@ function everyCall(db: PostgresDatabase): Array<[string, () => Promise<unknown>]
     ['update', () => orders.update(orderId('o1'), (o) => o.moveTo('confirmed', NOW))],
     ['findBook', () => inventory.findBook(bookId('b1'))],
     ['seed', () => inventory.seed([aBook()])],
+    ['listBooks', () => books.listBooks(10, bookId('b0'))],
+    ['getBook', () => books.getBook(bookId('b1'))],
+    ['putBook', () => books.putBook({ id: bookId('b1'), details: { title: 'T', author: 'A', price: cents(100) }, stock: 1 })],
+    ['adjustStock', () => books.adjustStock({ id: 'adj-1', bookId: bookId('b1'), delta: 1, reason: 'restock', at: NOW })],
+    ['listAdjustments', () => books.listAdjustments(bookId('b1'), 10, { at: NOW, id: 'adj-1' })],
     ['check', () => db.ping()],
   ];
 }
@@ -136,6 +143,31 @@ describe('PostgreSQL adapters when the database fails', () => {
     // Why "unknown" is the honest answer: the server did commit it, with its stock.
     expect((await backend.orders.findById(order.id))!.status).toBe('confirmed');
     expect((await backend.inventory.findBook(book))!.stock).toBe(3);
+  });
+
+  it('says the outcome of a stock adjustment is unknown when the line dies after COMMIT was sent, and not before', async () => {
+    backend = await openPostgresBackend({ url: proxy.via(database.url), ...TIMEOUTS });
+    const book = bookId('b-adjust-cut');
+    await backend.catalog!.seed([aBook({ id: book, stock: 5 })]);
+    const adjust = (id: string) => backend!.books!.adjustStock({ id, bookId: book, delta: 4, reason: 'restock', at: NOW }).catch((e: unknown) => e);
+    const recorded = async () => (await database.query<{ stock: number; entries: number; events: number }>(
+      `SELECT (SELECT stock FROM books WHERE id = $1) AS stock,
+              (SELECT count(*)::int FROM stock_adjustments WHERE book_id = $1) AS entries,
+              (SELECT count(*)::int FROM events WHERE subject = $1) AS events`, [book]))[0];
+
+    proxy.cutAfter('FOR UPDATE');
+    const beforeCommit = await adjust('adj-cut-1');
+    expect(beforeCommit).toBeInstanceOf(DependencyFailure);
+    expect((beforeCommit as DependencyFailure).options.outcomeUnknown).toBeFalsy();
+    await serverCaughtUp();
+    expect(await recorded()).toEqual({ stock: 5, entries: 0, events: 0 });
+
+    proxy.cutAfter('COMMIT');
+    const afterCommit = await adjust('adj-cut-2');
+    expect(afterCommit).toBeInstanceOf(DependencyFailure);
+    expect((afterCommit as DependencyFailure).options.outcomeUnknown).toBe(true);
+    await serverCaughtUp();
+    expect(await recorded()).toEqual({ stock: 9, entries: 1, events: 1 });
   });
 
   it('says the same of a batch of placements: every caller of the batch is told the outcome is unknown', async () => {

@@ -1,10 +1,15 @@
+import { CATALOG_SQL } from '../../src/adapters/outbound/postgres/postgres-catalog.adapter.js';
+import { EVENT_LOG_SQL } from '../../src/adapters/outbound/postgres/postgres-event-log.adapter.js';
+import { FEED_HEAD_SQL } from '../../src/adapters/outbound/postgres/postgres-feed-head.js';
 import { migrate } from '../../src/adapters/outbound/postgres/postgres-migrations.js';
+import { STOCK_ADJUSTMENT_SQL } from '../../src/adapters/outbound/postgres/postgres-stock-adjustment.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 
 interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
   'Index Cond'?: string;
+  'Scan Direction'?: string;
   Plans?: PlanNode[];
 }
 
@@ -72,5 +77,78 @@ describe('PostgreSQL query plans', () => {
     // Rows are locked as they come up from below the lock: sorted, whatever order the ids were asked in.
     expect(books[0]!['Node Type']).toBe('LockRows');
     expect(books.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+  });
+
+  it('pages the catalog by id and a book\'s ledger newest first through their indexes, with no sort', async () => {
+    await database.query(`INSERT INTO books (id, title, author, price_cents, stock)
+      SELECT 'b' || g, 'T', 'A', 1010, 100 FROM generate_series(1, 5000) AS g ON CONFLICT (id) DO NOTHING`);
+    await database.query(`INSERT INTO stock_adjustments (id, book_id, delta, stock_after, reason, at)
+      SELECT 'a-' || lpad(g::text, 6, '0'), 'b' || (g % 200 + 1), 1, 100, 'restock', timestamptz '2026-01-01' + (g / 7) * interval '1 second'
+      FROM generate_series(1, 20000) AS g`);
+    await database.query('ANALYZE books');
+    await database.query('ANALYZE stock_adjustments');
+    for (const plan of [await explain(CATALOG_SQL.FIRST_BOOKS, [51]), await explain(CATALOG_SQL.BOOKS_AFTER, [51, 'b2500'])]) {
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+      expect(plan.map((n) => n['Index Name'])).toContain('books_pkey');
+    }
+    const first = await explain(CATALOG_SQL.FIRST_ENTRIES, ['b7', 51]);
+    const after = await explain(CATALOG_SQL.ENTRIES_AFTER, ['b7', 51, '2026-01-01T01:00:00Z', 'a-010000']);
+    for (const plan of [first, after]) {
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+      expect(plan.map((n) => n['Index Name'])).toContain('stock_adjustments_by_book');
+    }
+    expect(after.find((n) => n['Index Name'] === 'stock_adjustments_by_book')!['Index Cond']).toMatch(/ROW\(at, id\) < ROW/);
+    // An adjustment reads its book's newest entry with one probe of the same index, and locks the book by its key.
+    expect((await explain(STOCK_ADJUSTMENT_SQL.LATEST_ENTRY, ['b7'])).map((n) => n['Index Name'])).toContain('stock_adjustments_by_book');
+    const lock = await explain(STOCK_ADJUSTMENT_SQL.LOCK_BOOK, ['b7']);
+    expect(lock[0]!['Node Type']).toBe('LockRows');
+    expect(lock.map((n) => n['Index Name'])).toContain('books_pkey');
+  });
+
+  describe('the event log', () => {
+    beforeAll(async () => {
+      // 20,000 events, one in a hundred unpublished, written by 40 transactions.
+      for (let tx = 0; tx < 40; tx += 1) {
+        await database.query(`INSERT INTO events (id, type, subject, occurred_at, body, published_at)
+          SELECT 'o' || g || '.' || $1, 'com.avakart.order.confirmed', 'o' || g, now(), repeat('x', 600),
+                 CASE WHEN g % 100 = 0 THEN NULL ELSE now() END
+          FROM generate_series(1, 500) AS g`, [tx]);
+      }
+      await database.query('ANALYZE events');
+    });
+    const middle = async () =>
+      (await database.query<{ tx: string; seq: string }>('SELECT e.tx::text AS tx, e.seq::text AS seq FROM events e ORDER BY e.tx, e.seq OFFSET 10000 LIMIT 1'))[0]!;
+
+    it('serves a feed page by walking the primary key from the cursor up to the gate, with no sort', async () => {
+      const { tx, seq } = await middle();
+      for (const plan of [await explain(EVENT_LOG_SQL.READ_AFTER, [tx, seq, 100]), await explain(EVENT_LOG_SQL.READ_FROM_START, [100])]) {
+        expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+        expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan on events');
+        const walk = plan.find((n) => n['Index Name'] === 'events_pkey')!;
+        expect(walk['Index Cond']).toMatch(/ROW\(tx, seq\) > ROW\(.*tx < pg_snapshot_xmin\(pg_current_snapshot\(\)\)/);
+      }
+    });
+
+    it('finds the feed\'s head with one backward probe of the primary key', async () => {
+      const plan = await explain(FEED_HEAD_SQL, []);
+      const probe = plan.find((n) => n['Index Name'] === 'events_pkey')!;
+      expect(probe['Scan Direction']).toBe('Backward');
+      expect(probe['Index Cond']).toMatch(/tx < pg_snapshot_xmin/);
+    });
+
+    it('hands the relay the unpublished through their partial index, and marks them by id', async () => {
+      const unpublished = await explain(EVENT_LOG_SQL.UNPUBLISHED, [256]);
+      expect(unpublished.map((n) => n['Node Type'])).not.toContain('Sort');
+      expect(unpublished.map((n) => n['Index Name'])).toContain('events_unpublished');
+      const marked = await explain('UPDATE events SET published_at = $2 WHERE id = ANY($1::text[]) AND published_at IS NULL',
+        [['o1.1', 'o2.3'], new Date()]);
+      expect(marked.map((n) => n['Index Name'])).toContain('events_by_id');
+    });
+
+    it('purges by walking the primary key from the oldest event, never the whole table', async () => {
+      const plan = await explain(EVENT_LOG_SQL.PURGE, [new Date(), true, 5_000]);
+      expect(plan.map((n) => n['Index Name'])).toContain('events_pkey');
+      expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name' as keyof PlanNode] === 'events')).toEqual([]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeConfig } from '../../src/infrastructure/config.js';
 import { FakeStorageService } from '../fakes/fake-storage-service.js';
+import { tempDir } from '../support/temp-dir.js';
 import { startTestService } from '../support/test-service.js';
 import { placeOrder } from './storage-service-harness.js';
 
@@ -17,8 +18,10 @@ describe('choosing and configuring the storage-service backend', () => {
   it('opens it from the environment alone and serves orders through it', async () => {
     const fake = await FakeStorageService.start();
     fake.addBook({ id: 'b1', quantity: 2 });
+    const dir = tempDir('order-outbox-');
     const service = await startTestService({
       STORAGE_BACKEND: 'storage-service', STORAGE_SERVICE_URL: fake.url, STORAGE_MAX_CONCURRENCY: '1', STORAGE_TIMEOUT_MS: '1000',
+      DATA_DIR: dir.path,
     });
     try {
       expect(service.backend.name).toBe('storage-service');
@@ -27,6 +30,7 @@ describe('choosing and configuring the storage-service backend', () => {
     } finally {
       await service.stop();
       await fake.close();
+      dir.remove();
     }
   });
 });

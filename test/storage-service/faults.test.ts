@@ -2,7 +2,8 @@ import type { StorageServiceOptions } from '../../src/adapters/outbound/storage-
 import type { Fault } from '../fakes/fake-storage-service.js';
 import { request } from '../support/test-service.js';
 import {
-  confirmedWithoutStock, expectServiceUnavailable, placeOrder, placeOrderEventually, startStack, unitsHeld, type Stack,
+  confirmedWithoutStock, expectEventsMatchStorage, expectServiceUnavailable, placeOrder, placeOrderEventually, startStack, unitsHeld,
+  type Stack,
 } from './storage-service-harness.js';
 
 const TIMEOUT_MS = 150;
@@ -29,10 +30,24 @@ const CANCEL_WRITES = [
 
 const STOCK = 5;
 
+/** Retries `check` until it passes, for up to `withinMs`. */
+async function eventually(check: () => Promise<void>, withinMs = 3_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 describe('storage-service backend under injected faults', () => {
   let stack: Stack;
   const start = async (options: Partial<StorageServiceOptions> = {}) => {
-    stack = await startStack({ timeoutMs: TIMEOUT_MS, ...options });
+    // A write that timed out is applied up to TIMEOUT_MS later (the delay fault): its event waits longer than that.
+    stack = await startStack({ timeoutMs: TIMEOUT_MS, intentGraceMs: 2 * TIMEOUT_MS, ...options });
     stack.fake.addBook({ id: 'b1', quantity: STOCK });
   };
   afterEach(() => stack.stop());
@@ -41,7 +56,9 @@ describe('storage-service backend under injected faults', () => {
 
   /**
    * After the fault: the storage heals, the next order settles the book's marks, recovery gives back what released
-   * orders still hold, and every unit is accounted for: the stock taken is exactly what the records hold.
+   * orders still hold, and every unit is accounted for: the stock taken is exactly what the records hold. Events
+   * whose write's outcome was unknown are settled from the records once their grace is over: then the feed holds
+   * an event iff the storage holds its change.
    */
   async function expectConsistentAfterHealing(): Promise<void> {
     await stack.fake.idle();
@@ -52,6 +69,7 @@ describe('storage-service backend under injected faults', () => {
     expect(STOCK - stack.fake.stockOf('b1')!).toBe(unitsHeld(stack.fake, 'b1'));
     expect(confirmedWithoutStock(stack.fake)).toEqual([]);
     expect([...stack.fake.orders.values()].filter((o) => o.status.startsWith('cancelled+'))).toEqual([]);
+    await eventually(() => expectEventsMatchStorage(stack));
   }
 
   describe.each(PLACE_WRITES)('placing an order, a fault while $step', ({ route, skip }) => {

@@ -1,6 +1,7 @@
 import { request } from '../support/test-service.js';
 import {
-  expectServiceUnavailable, placeOrder, placeOrderEventually, startStack, unitsHeld, type Stack,
+  expectEventsMatchStorage, expectServiceUnavailable, feedEvents, intentsLeft, placeOrder, placeOrderEventually, startStack, unitsHeld,
+  type Stack,
 } from './storage-service-harness.js';
 
 const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
@@ -126,6 +127,7 @@ describe('storage-service backend when the storage service is down, hung or over
       expect(unitsHeld(stack.fake, 'b1')).toBe(2);
       const writes = stack.fake.received.slice(before).filter((r) => r.method !== 'GET').map((r) => JSON.parse(r.body));
       expect(writes[0]).toEqual({ order_id: stale, status: 'pending+held' });
+      await expectEventsAfterRecovery(stack); // its confirmation never landed: no event of it
     });
 
     it('the stock was not taken: the next process clears the mark and the unit stays on sale', async () => {
@@ -137,6 +139,7 @@ describe('storage-service backend when the storage service is down, hung or over
       expect(stack.fake.orders.get(stale)!.status).toBe('pending');
       expect(stack.fake.stockOf('b1')).toBe(4);
       expect(unitsHeld(stack.fake, 'b1')).toBe(1);
+      await expectEventsAfterRecovery(stack);
     });
 
     it('a batch cut off after its stock write: every mark of it is judged landed, and expiring the orders gives the units back', async () => {
@@ -162,6 +165,7 @@ describe('storage-service backend when the storage service is down, hung or over
       expect([stack.fake.stockOf('b1'), unitsHeld(stack.fake, 'b1')]).toEqual([0, 5]);
       await expireAll(stack, marked.map((o) => o.id));
       expect([stack.fake.stockOf('b1'), unitsHeld(stack.fake, 'b1')]).toEqual([3, 2]);
+      await expectEventsAfterRecovery(stack); // the three announced once, as expired
     });
   });
 
@@ -186,6 +190,7 @@ describe('storage-service backend when the storage service is down, hung or over
       expect(stack.fake.orders.get(cancelled)!.status).toBe('cancelled');
       expect((await request(stack.service.url, 'POST', '/orders/batch-process', { limit: 10 })).body).toMatchObject({ released: 0 });
       expect([stack.fake.stockOf('b1'), unitsHeld(stack.fake, 'b1')]).toEqual([4, 1]);
+      await expectEventsMatchStorage(stack); // the cancel was announced with its mark, once
     });
 
     it('the stock did not go back: the cancel stands holding it, and recovery gives it back', async () => {
@@ -196,9 +201,90 @@ describe('storage-service backend when the storage service is down, hung or over
       expect((await request(stack.service.url, 'POST', '/orders/batch-process', { limit: 10 })).body).toMatchObject({ released: 1 });
       expect(stack.fake.orders.get(cancelled)!.status).toBe('cancelled');
       expect([stack.fake.stockOf('b1'), unitsHeld(stack.fake, 'b1')]).toEqual([4, 1]);
+      await expectEventsMatchStorage(stack);
+    });
+  });
+
+  it('settles an event whose write timed out only after a grace period, so that a write applied late still counts', async () => {
+    stack = await startStack({ timeoutMs: 150, intentGraceMs: 800 });
+    stack.fake.addBook({ id: 'b1', quantity: 5 });
+    stack.fake.inject({ route: 'PUT /internal/orders/update-status', times: 1, fault: { kind: 'delay', ms: 400 } });
+    const answer = await placeOrder(stack);
+    expectServiceUnavailable(answer);
+    expect(stack.fake.orders.get(answer.body.orderId)!.status).toBe('pending+taking@5'); // the confirmation is late
+    await stack.fake.idle();
+    expect(stack.fake.orders.get(answer.body.orderId)!.status).toBe('confirmed');
+    expect(await feedEvents(stack.service.url)).toEqual([]);
+    await eventually(async () => (await feedEvents(stack.service.url)).length === 1);
+    await expectEventsMatchStorage(stack);
+  });
+
+  it("settles an event in doubt from recovery's listing when its order cannot be read alone", async () => {
+    stack = await startStack();
+    stack.fake.addBook({ id: 'b1', quantity: 5 });
+    stack.fake.inject({ route: 'GET /internal/orders/get', fault: { kind: 'status', status: 500 } });
+    stack.fake.inject({ route: 'PUT /internal/orders/update-status', times: 1, fault: { kind: 'reset' }, afterApplying: true });
+    expectServiceUnavailable(await placeOrder(stack));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await feedEvents(stack.service.url)).toEqual([]); // the record cannot be read: the event waits
+    expect(stack.fake.requestsTo('GET /internal/orders/get').length).toBeGreaterThan(0);
+
+    expect((await request(stack.service.url, 'POST', '/orders/batch-process', { limit: 10 })).status).toBe(200);
+    await expectEventsMatchStorage(stack);
+    expect(await feedEvents(stack.service.url)).toHaveLength(1);
+  });
+
+  describe('after a crash between a storage write and its event', () => {
+    /** Two processes over one fake and one DATA_DIR: the first stops with a write's outcome unknown. */
+    async function restartAfter(fault: { route: string; afterApplying?: boolean }, cancel = false): Promise<string> {
+      const crashed = await startStack();
+      crashed.fake.addBook({ id: 'b1', quantity: 5 });
+      let orderId: string;
+      if (cancel) {
+        orderId = (await placeOrder(crashed)).body.id;
+        crashed.fake.inject({ ...fault, times: 1, fault: { kind: 'reset' } });
+        expectServiceUnavailable(await request(crashed.service.url, 'PUT', '/orders/update-status', { order_id: orderId, status: 'cancelled' }));
+      } else {
+        crashed.fake.inject({ ...fault, times: 1, fault: { kind: 'reset' } });
+        const answer = await placeOrder(crashed);
+        expectServiceUnavailable(answer);
+        orderId = answer.body.orderId;
+      }
+      await crashed.service.stop();
+      expect(intentsLeft(crashed.fake)).toBe(1); // its event, in doubt
+      crashed.fake.clearFaults();
+      stack = await startStack({}, crashed.fake);
+      return orderId;
+    }
+
+    it.each([
+      ['the confirmation landed', { route: 'PUT /internal/orders/update-status', afterApplying: true }, false, 'confirmed'],
+      ['the confirmation did not land', { route: 'PUT /internal/orders/update-status' }, false, 'pending+taking@5'],
+      ['the cancel landed', { route: 'PUT /internal/orders/update-status', afterApplying: true }, true, 'cancelled+returning@4'],
+      ['the cancel did not land', { route: 'PUT /internal/orders/update-status' }, true, 'confirmed'],
+    ] as const)('%s: the next process settles the event from the record, with no write and no recovery run', async (_, fault, cancel, status) => {
+      const orderId = await restartAfter(fault, cancel);
+      expect(stack.fake.orders.get(orderId)!.status).toBe(status);
+      const writes = stack.fake.received.length;
+      await eventually(async () => {
+        try {
+          await expectEventsMatchStorage(stack);
+          return intentsLeft(stack.fake) === 0;
+        } catch {
+          return false;
+        }
+      });
+      expect(stack.fake.routesFrom(writes).filter((route) => !route.startsWith('GET '))).toEqual([]);
+      await expectEventsAfterRecovery(stack);
     });
   });
 });
+
+/** Recovery runs, and the feed then holds an event for exactly what the storage service holds. */
+async function expectEventsAfterRecovery(stack: Stack): Promise<void> {
+  expect((await request(stack.service.url, 'POST', '/orders/batch-process', { limit: 100 })).status).toBe(200);
+  await expectEventsMatchStorage(stack);
+}
 
 /** Expires pending orders as recovery does once they are old enough (these are too recent for it), by the operators' route. */
 async function expireAll(stack: Stack, ids: readonly string[]): Promise<void> {

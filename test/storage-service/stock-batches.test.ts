@@ -8,6 +8,7 @@ import type { StorageBackend } from '../../src/adapters/outbound/storage-backend
 import type { Order } from '../../src/domain/order.js';
 import { FakeStorageService } from '../fakes/fake-storage-service.js';
 import { anOrder, bookId, qty } from '../support/order-mother.js';
+import { tempDir } from '../support/temp-dir.js';
 import { testClientOptions, unitsHeld } from './storage-service-harness.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -78,14 +79,17 @@ describe('stock sightings', () => {
 describe('storage-service batches of one book', () => {
   let fake: FakeStorageService;
   let backend: StorageBackend;
+  let dir: ReturnType<typeof tempDir>;
   beforeEach(async () => {
     fake = await FakeStorageService.start();
     fake.addBook({ id: 'b1', quantity: 5 });
-    backend = openStorageServiceBackend(testClientOptions(fake.url, { maxConcurrency: 1 }));
+    dir = tempDir('order-outbox-');
+    backend = openStorageServiceBackend(testClientOptions(fake.url, { maxConcurrency: 1, dataDir: dir.path }));
   });
   afterEach(async () => {
     await backend.close();
     await fake.close();
+    dir.remove();
   });
 
   const place = (order: Order) => backend.orders.place(moved(order, 'confirmed'), () => moved(order, 'rejected'));

@@ -20,6 +20,7 @@ await startService(config.right, {
     orders: {
       findById: (id) => orders.findById(id),
       listByUser: (...args) => orders.listByUser(...args),
+      listByStatus: (...args) => orders.listByStatus(...args),
       place: async (order, refused) => {
         const result = await orders.place(order, refused);
         if (order.userId === 'crash') crashing.add(order.id);

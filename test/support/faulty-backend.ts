@@ -29,6 +29,7 @@ export function withFaults(backend: StorageBackend) {
         place: (order, refused) => fault('place', () => orders.place(order, refused)),
         findById: (id) => orders.findById(id),
         listByUser: (u, l, a) => orders.listByUser(u, l, a),
+        listByStatus: (s, l, a) => orders.listByStatus(s, l, a),
         update: (id, change) => fault('update', () => orders.update(id, change)),
       },
       inventory: {

@@ -4,7 +4,7 @@ import type { StorageBackend } from '../../src/adapters/outbound/storage-backend
 /** Wraps a backend and counts the writes that changed something: what a 4xx answer must never cause. */
 export function countingWrites(backend: StorageBackend): { backend: StorageBackend; writes: () => number } {
   let writes = 0;
-  const { orders, inventory } = backend;
+  const { orders, inventory, books } = backend;
   return {
     writes: () => writes,
     backend: {
@@ -16,6 +16,7 @@ export function countingWrites(backend: StorageBackend): { backend: StorageBacke
         },
         findById: (id) => orders.findById(id),
         listByUser: (userId, limit, after) => orders.listByUser(userId, limit, after),
+        listByStatus: (status, limit, after) => orders.listByStatus(status, limit, after),
         update: async (id, change) => {
           let changed = false;
           const result = await orders.update(id, (order) => {
@@ -30,6 +31,26 @@ export function countingWrites(backend: StorageBackend): { backend: StorageBacke
       inventory: {
         findBook: (id) => inventory.findBook(id),
       },
+      ...(books
+        ? {
+          books: {
+            listBooks: (limit, after) => books.listBooks(limit, after),
+            getBook: (id) => books.getBook(id),
+            listAdjustments: (id, limit, after) => books.listAdjustments(id, limit, after),
+            putBook: async (put) => {
+              const before = await books.getBook(put.id);
+              const outcome = await books.putBook(put);
+              if ((outcome.kind === 'created' || outcome.kind === 'replaced') && outcome.book.version !== before?.version) writes += 1;
+              return outcome;
+            },
+            adjustStock: async (request) => {
+              const result = await books.adjustStock(request);
+              if (E.isRight(result)) writes += 1;
+              return result;
+            },
+          },
+        }
+        : {}),
     },
   };
 }

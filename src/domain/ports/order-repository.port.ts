@@ -2,6 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../identifiers.js';
 import type { Order } from '../order.js';
 import type { BookNotFound, InsufficientStock, OrderError } from '../order-error.js';
+import type { OrderStatus } from '../order-status.js';
 
 /** A position in a user's order list: the last order of the previous page. Newest first, ties broken by id. */
 export interface OrderListPosition {
@@ -18,7 +19,8 @@ export type StockRefusal = BookNotFound | InsufficientStock;
 /**
  * Where orders live, together with the stock they hold: every write of an order brings the stock it holds in line
  * with its status (see `holdsStock`) in the same atomic write, so no order holds stock its status does not account
- * for, and no status claims stock that was not taken. How atomic is the adapter's business: one transaction where
+ * for, and no status claims stock that was not taken. The same write records the change's event (see
+ * `orderChangeOf`), so an event exists if and only if its change was committed. How atomic is the adapter's business: one transaction where
  * the store has them, a recoverable saga where it has not.
  *
  * Adapters reject with DependencyFailure (application layer) when their store is unreachable; every expected
@@ -36,6 +38,12 @@ export interface OrderRepository {
 
   /** Up to `limit` orders of the user, newest first, strictly after `after` when given. */
   listByUser(userId: UserId, limit: number, after?: OrderListPosition): Promise<readonly Order[]>;
+
+  /**
+   * The fulfilment queue: up to `limit` orders in `status` (any status when absent), oldest first (created, then
+   * id), strictly after `after` when given. Stores with indexes walk one; none sorts or scans every order.
+   */
+  listByStatus(status: OrderStatus | undefined, limit: number, after?: OrderListPosition): Promise<readonly Order[]>;
 
   /**
    * Applies `change` to the stored order atomically: either the change is computed on the latest version and

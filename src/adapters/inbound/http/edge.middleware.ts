@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
+import { tracing } from '../../tracing.js';
 import { answerFailure, answerUnrouted } from './failure-answers.js';
 import type { RequestLine, RequestLogger } from './http-context.js';
 import type { ServiceMetrics } from './metrics.js';
@@ -22,7 +23,7 @@ export interface EdgeOptions {
  */
 export const edge = ({ log, metrics, isShuttingDown }: EdgeOptions): Middleware => {
   const logRequest = log.request ? log.request.bind(log) : (line: RequestLine) => log.info(line, 'request');
-  return async (ctx, next) => {
+  const handle = async (ctx: Context, next: Next) => {
     const started = performance.now();
     // Read from node's own headers object: ctx.get goes through two delegations and a switch per call.
     const offered = ctx.req.headers['x-request-id'];
@@ -39,5 +40,17 @@ export const edge = ({ log, metrics, isShuttingDown }: EdgeOptions): Middleware 
     const durationMs = performance.now() - started;
     logRequest({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, durationMs });
     if (metrics) recordRequest(metrics, ctx, durationMs / 1000);
+  };
+  // With tracing on, each request runs in a server span named by its route template once the router matched it.
+  return (ctx, next) => {
+    const traces = tracing();
+    if (!traces.enabled) return handle(ctx, next);
+    return traces.serve(ctx.req.headers, ctx.method, async (span) => {
+      try {
+        await handle(ctx, next);
+      } finally {
+        span.end((ctx as { _matchedRoute?: string })._matchedRoute, ctx.status);
+      }
+    });
   };
 };

@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { LabelledCounter, LabelledHistogram } from './labelled-metrics.js';
 
 export interface RequestSeries {
@@ -7,6 +7,15 @@ export interface RequestSeries {
 }
 
 type Observer = { observe(value: number): void };
+
+/** What the relay reports: events the broker acknowledged, and publishes that failed, by reason. */
+export interface RelayMetrics {
+  published(count: number): void;
+  failed(reason: string): void;
+}
+
+/** The outbox as a store reports it: events waiting for the relay, and when the oldest was committed. */
+export type OutboxBacklog = () => Promise<{ readonly waiting: number; readonly oldestAt?: Date }>;
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const STORAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -97,6 +106,42 @@ export class ServiceMetrics {
     return {
       operation: (name: string, seconds: number, failed: boolean) => operation(name, failed).observe(seconds),
       call: (name: string, seconds: number, failed: boolean) => call(name, failed).observe(seconds),
+    };
+  }
+
+  /**
+   * The outbox gauges, read from the store at each scrape (a store that does not answer leaves the last values),
+   * and the relay's counters. Registered only when events are relayed: without a broker nothing is ever waiting.
+   */
+  relayMetrics(backlog: OutboxBacklog, clock: () => number = Date.now): RelayMetrics {
+    const registers = [this.registry];
+    // Both gauges are collected in the same scrape: they share one read of the store.
+    let reading: ReturnType<OutboxBacklog> | undefined;
+    const read = () => (reading ??= backlog().finally(() => (reading = undefined)));
+    new Gauge({
+      name: 'events_outbox_waiting', help: 'Events committed but not yet acknowledged by the broker.', registers,
+      async collect() {
+        await read().then(({ waiting }) => this.set(waiting), () => {}); // a failed read keeps the last value
+      },
+    });
+    new Gauge({
+      name: 'events_outbox_oldest_age_seconds', help: 'Age of the oldest event waiting for the relay; 0 when none waits.', registers,
+      async collect() {
+        await read().then(({ oldestAt }) => this.set(oldestAt ? Math.max(0, (clock() - oldestAt.getTime()) / 1000) : 0), () => {});
+      },
+    });
+    const published = new LabelledCounter('events_published_total', 'Events the broker acknowledged.', [], this.registry).series({});
+    const failures = new LabelledCounter('events_publish_failures_total', 'Event publishes that failed, by reason.', ['reason'], this.registry);
+    const byReason = new Map<string, { inc(): void }>();
+    return {
+      published: (count) => {
+        published.value += count;
+      },
+      failed: (reason) => {
+        let series = byReason.get(reason);
+        if (!series) byReason.set(reason, (series = failures.series({ reason })));
+        series.inc();
+      },
     };
   }
 }

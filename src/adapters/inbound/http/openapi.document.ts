@@ -1,23 +1,11 @@
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../application/list-user-orders.use-case.js';
-import { schemas, type SchemaName } from './openapi.schemas.js';
-
-const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
-const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
-
-const json = (schema: SchemaName, headers: string[] = []) => ({
-  headers: Object.fromEntries(['X-Request-Id', ...headers].map((name) => [name, header(name)])),
-  content: { 'application/json': { schema: ref(schema) } },
-});
-const text = (description: string, example: string) => ({
-  description,
-  headers: { 'X-Request-Id': header('X-Request-Id') },
-  content: { 'text/plain': { schema: { type: 'string' }, example } },
-});
-const problems = (description: string, names: SchemaName[], headers: string[] = []) => ({
-  description,
-  headers: Object.fromEntries(['X-Request-Id', ...headers].map((name) => [name, header(name)])),
-  content: { 'application/problem+json': { schema: names.length === 1 ? ref(names[0]!) : { oneOf: names.map(ref) } } },
-});
+import { DOCS_ASSETS } from './docs.routes.js';
+import { bookPaths, bookSchemas } from './openapi.books.js';
+import { eventPaths, eventSchemas } from './openapi.events.js';
+import {
+  headers, json, openOperation, problems, responses, schema, schemas, securedOperation, securitySchemes, text,
+  withRequestId, type SchemaName,
+} from './openapi.schemas.js';
 
 /** What can go wrong with any route that reads a JSON body and reaches the storage backend. */
 const bodyFailures = {
@@ -26,23 +14,21 @@ const bodyFailures = {
   415: problems('The body is not application/json.', ['UnsupportedMediaTypeProblem']),
 };
 const common = {
-  401: problems('AUTH_TOKENS is set and the request has no valid bearer token.', ['UnauthorizedProblem'], ['WWW-Authenticate']),
   500: problems('A bug; the detail quotes the request id.', ['InternalErrorProblem']),
   503: problems('The storage backend failed; the detail says whether the change may have been applied.',
     ['DependencyProblem'], ['Retry-After']),
 };
-const secured = { security: [{ bearer: [] }, {}] };
-const body = (schema: SchemaName) => ({ required: true, content: { 'application/json': { schema: ref(schema) } } });
-const idParameter = (name: string) => ({ name, in: 'path', required: true, schema: ref('Identifier') });
+const body = (name: SchemaName) => ({ required: true, content: { 'application/json': { schema: schema(name) } } });
+const idParameter = (name: string) => ({ name, in: 'path', required: true, schema: schema('Identifier') });
 
 const idempotencyKey = {
   name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   description: 'A retry with the same key and body gets the first success again and places nothing.',
 };
 
-const placeOrderAnswers = (schema: SchemaName) => ({
+const placeOrderAnswers = (name: SchemaName) => ({
   201: { description: 'The order, confirmed (or the first answer again, for a repeated Idempotency-Key).',
-    ...json(schema, ['Location', 'ETag', 'Idempotent-Replayed']) },
+    ...json(name, ['Location', 'ETag', 'Idempotent-Replayed']) },
   ...bodyFailures,
   400: problems('Malformed JSON, or an Idempotency-Key that is not 1 to 255 visible characters.',
     ['MalformedJsonProblem', 'ValidationProblem']),
@@ -53,14 +39,157 @@ const placeOrderAnswers = (schema: SchemaName) => ({
   ...common,
 });
 
-const statusChangeAnswers = (success: 200 | 201, schema: SchemaName) => ({
-  [success]: { description: 'The order in its new status.', ...json(schema, ['ETag']) },
+const statusChangeAnswers = (success: 200 | 201, name: SchemaName) => ({
+  [success]: { description: 'The order in its new status.', ...json(name, ['ETag']) },
   ...bodyFailures,
   404: problems('No such order.', ['OrderNotFoundProblem']),
   409: problems('The lifecycle does not allow this move; `allowed` lists the moves that are.', ['IllegalTransitionProblem']),
   422: problems('The status is not one of the statuses.', ['ValidationProblem']),
   ...common,
 });
+
+const orderPaths = {
+  '/orders': {
+    post: securedOperation({
+      summary: 'Place an order', operationId: 'placeOrder', tags: ['orders'], parameters: [idempotencyKey],
+      requestBody: body('PlaceOrder'), responses: placeOrderAnswers('Order'),
+    }),
+  },
+  '/orders/{id}': {
+    get: securedOperation({
+      summary: 'Read an order', operationId: 'getOrder', tags: ['orders'], parameters: [idParameter('id')],
+      responses: { 200: { description: 'The order.', ...json('Order', ['ETag']) }, 404: problems('No such order.', ['OrderNotFoundProblem']), ...common },
+    }),
+  },
+  '/orders/{id}/status': {
+    put: securedOperation({
+      summary: 'Change the status of an order', operationId: 'changeOrderStatus', tags: ['orders'],
+      parameters: [idParameter('id'), {
+        name: 'If-Match', in: 'header', required: false, schema: { type: 'string' },
+        description: 'The ETag of the order as read ("3") or *; required when REQUIRE_IF_MATCH=true.',
+      }],
+      requestBody: body('ChangeStatus'),
+      responses: {
+        ...statusChangeAnswers(200, 'Order'),
+        400: problems('Malformed JSON, or an If-Match this service did not issue.', ['MalformedJsonProblem', 'ValidationProblem']),
+        412: problems('The order has moved past the version in If-Match.', ['VersionMismatchProblem']),
+        428: problems('REQUIRE_IF_MATCH=true and the request has no If-Match.', ['PreconditionRequiredProblem']),
+      },
+    }),
+  },
+  '/orders/user/{userId}': {
+    get: securedOperation({
+      summary: "List a user's orders", operationId: 'listUserOrders', tags: ['orders'],
+      parameters: [
+        idParameter('userId'),
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } },
+        { name: 'cursor', in: 'query', schema: { type: 'string', maxLength: 512 }, description: 'A nextCursor from an earlier page.' },
+      ],
+      responses: {
+        200: { description: "A page of the user's orders, newest first.", ...json('OrderPage') },
+        400: problems('A parameter is invalid.', ['ValidationProblem']),
+        ...common,
+      },
+    }),
+  },
+  '/orders/create': {
+    post: securedOperation({
+      summary: 'Place an order (AvaKart shape)', operationId: 'avakartCreateOrder', tags: ['avakart'],
+      description: 'For the Books service: snake_case, AvaKart shape.',
+      parameters: [idempotencyKey], requestBody: body('AvakartCreate'), responses: placeOrderAnswers('AvakartOrder'),
+    }),
+  },
+  '/orders/batch-process': {
+    post: securedOperation({
+      summary: 'Settle abandoned and released orders', operationId: 'avakartBatchProcess', tags: ['avakart'],
+      description: 'For the recovery Job: expires abandoned pending orders and gives back the stock released orders still hold.',
+      requestBody: body('BatchProcess'),
+      responses: {
+        200: { description: 'What this run settled.', ...json('BatchReport') },
+        ...bodyFailures,
+        422: problems('The limit is not a whole number.', ['ValidationProblem']),
+        501: problems('The storage backend cannot answer the queries recovery needs.', ['NotSupportedProblem']),
+        ...common,
+      },
+    }),
+  },
+  '/orders/update-status': {
+    put: securedOperation({
+      summary: 'Change the status of an order (AvaKart shape)', operationId: 'avakartUpdateStatus', tags: ['avakart'],
+      description: 'For operators: answers 201 as the original did.',
+      requestBody: body('AvakartStatus'), responses: statusChangeAnswers(201, 'AvakartOrder'),
+    }),
+  },
+};
+
+const operationsPaths = {
+  '/health': {
+    get: openOperation({ summary: 'Is the process up?', operationId: 'health', tags: ['health'], responses: { 200: text('The process is up.', 'OK') } }),
+  },
+  '/health/live': {
+    get: openOperation({ summary: 'Liveness probe', operationId: 'liveness', tags: ['health'], responses: { 200: text('The process is up.', 'OK') } }),
+  },
+  '/health/startup': {
+    get: openOperation({
+      summary: 'Start-up probe', operationId: 'startup', tags: ['health'],
+      responses: { 200: text('Start-up has finished.', 'Started'), 503: problems('Still starting.', ['NotStartedProblem']) },
+    }),
+  },
+  '/health/ready': {
+    get: openOperation({
+      summary: 'Readiness probe', operationId: 'readiness', tags: ['health'],
+      responses: {
+        200: text('Started, not shutting down, and the storage backend answers.', 'Ready'),
+        503: problems('Starting, shutting down, or the storage backend does not answer.', ['NotReadyProblem']),
+      },
+    }),
+  },
+  '/metrics': {
+    get: securedOperation({
+      summary: 'Prometheus metrics', operationId: 'metrics', tags: ['operations'],
+      description: 'Open to all unless METRICS_REQUIRE_AUTH=true, which closes it like the /orders routes.',
+      responses: {
+        200: {
+          description: 'Prometheus text exposition format.',
+          headers: withRequestId(),
+          content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
+        },
+        404: problems('METRICS_ENABLED=false.', ['NotFoundProblem']),
+      },
+    }),
+  },
+  '/openapi.json': {
+    get: openOperation({
+      summary: 'This document', operationId: 'openapi', tags: ['operations'],
+      responses: { 200: { description: 'This document.', headers: withRequestId(), content: { 'application/json': { schema: { type: 'object' } } } } },
+    }),
+  },
+  '/docs': {
+    get: openOperation({
+      summary: 'The API reference page', operationId: 'docs', tags: ['operations'],
+      description: 'Swagger UI over this document, with a panel to try each operation against this service.',
+      responses: { 200: text('An HTML page; its scripts and styles come from /docs/{asset}.', '<!doctype html>…', 'text/html') },
+    }),
+  },
+  '/docs/{asset}': {
+    get: openOperation({
+      summary: 'A script, style or icon of the API reference page', operationId: 'docsAsset', tags: ['operations'],
+      parameters: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', enum: Object.keys(DOCS_ASSETS) } }],
+      responses: {
+        200: {
+          description: 'The file. The page asks for it with `?v=<version>`, so a copy may be kept for a day.',
+          headers: withRequestId(),
+          content: {
+            'text/javascript': { schema: { type: 'string' } },
+            'text/css': { schema: { type: 'string' } },
+            'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+          },
+        },
+        404: problems('No such file.', ['NotFoundProblem']),
+      },
+    }),
+  },
+};
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -70,125 +199,25 @@ export const openApiDocument = {
     description: 'Places orders against the AvaKart catalogue and follows them through their lifecycle. Every error ' +
       'is RFC 9457 application/problem+json. Any path not listed answers 404 `not-found`; a listed path with ' +
       'another method answers 405 `method-not-allowed` with `Allow`.',
+    license: { name: 'Proprietary: AvaKart internal use only', identifier: 'LicenseRef-AvaKart-Proprietary' },
   },
-  servers: [{ url: 'http://localhost:8082' }],
+  servers: [{ url: '/', description: 'The service that serves this document' }],
+  tags: [
+    { name: 'orders', description: 'The order API: camelCase, ETag and If-Match, Idempotency-Key.' },
+    { name: 'avakart', description: "The earlier Go order processor's routes and snake_case shape, for the Books service and the recovery Job." },
+    { name: 'health', description: 'Kubernetes probes, open to all.' },
+    { name: 'books', description: 'The catalog and its stock, for operators: books, their details and a ledger of stock adjustments.' },
+    { name: 'events', description: 'The order events feed (CloudEvents 1.0), for consumers that page rather than subscribe.' },
+    { name: 'operations', description: 'Metrics, this document and its reference page.' },
+  ],
   paths: {
-    '/orders': {
-      post: {
-        operationId: 'placeOrder', tags: ['orders'], ...secured, parameters: [idempotencyKey],
-        requestBody: body('PlaceOrder'), responses: placeOrderAnswers('Order'),
-      },
-    },
-    '/orders/{id}': {
-      get: {
-        operationId: 'getOrder', tags: ['orders'], ...secured, parameters: [idParameter('id')],
-        responses: { 200: { description: 'The order.', ...json('Order', ['ETag']) }, 404: problems('No such order.', ['OrderNotFoundProblem']), ...common },
-      },
-    },
-    '/orders/{id}/status': {
-      put: {
-        operationId: 'changeOrderStatus', tags: ['orders'], ...secured,
-        parameters: [idParameter('id'), {
-          name: 'If-Match', in: 'header', required: false, schema: { type: 'string' },
-          description: 'The ETag of the order as read ("3") or *; required when REQUIRE_IF_MATCH=true.',
-        }],
-        requestBody: body('ChangeStatus'),
-        responses: {
-          ...statusChangeAnswers(200, 'Order'),
-          400: problems('Malformed JSON, or an If-Match this service did not issue.', ['MalformedJsonProblem', 'ValidationProblem']),
-          412: problems('The order has moved past the version in If-Match.', ['VersionMismatchProblem']),
-          428: problems('REQUIRE_IF_MATCH=true and the request has no If-Match.', ['PreconditionRequiredProblem']),
-        },
-      },
-    },
-    '/orders/user/{userId}': {
-      get: {
-        operationId: 'listUserOrders', tags: ['orders'], ...secured,
-        parameters: [
-          idParameter('userId'),
-          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE } },
-          { name: 'cursor', in: 'query', schema: { type: 'string', maxLength: 512 }, description: 'A nextCursor from an earlier page.' },
-        ],
-        responses: {
-          200: { description: "A page of the user's orders, newest first.", ...json('OrderPage') },
-          400: problems('A parameter is invalid.', ['ValidationProblem']),
-          ...common,
-        },
-      },
-    },
-    '/orders/create': {
-      post: {
-        operationId: 'avakartCreateOrder', tags: ['avakart'], ...secured, description: 'For the Books service: snake_case, AvaKart shape.',
-        parameters: [idempotencyKey], requestBody: body('AvakartCreate'), responses: placeOrderAnswers('AvakartOrder'),
-      },
-    },
-    '/orders/batch-process': {
-      post: {
-        operationId: 'avakartBatchProcess', tags: ['avakart'], ...secured,
-        description: 'For the recovery Job: expires abandoned pending orders and gives back the stock released orders still hold.',
-        requestBody: body('BatchProcess'),
-        responses: {
-          200: { description: 'What this run settled.', ...json('BatchReport') },
-          ...bodyFailures,
-          422: problems('The limit is not a whole number.', ['ValidationProblem']),
-          501: problems('The storage backend cannot answer the queries recovery needs.', ['NotSupportedProblem']),
-          ...common,
-        },
-      },
-    },
-    '/orders/update-status': {
-      put: {
-        operationId: 'avakartUpdateStatus', tags: ['avakart'], ...secured, description: 'For operators: answers 201 as the original did.',
-        requestBody: body('AvakartStatus'), responses: statusChangeAnswers(201, 'AvakartOrder'),
-      },
-    },
-    '/health': { get: { operationId: 'health', tags: ['health'], responses: { 200: text('The process is up.', 'OK') } } },
-    '/health/live': { get: { operationId: 'liveness', tags: ['health'], responses: { 200: text('The process is up.', 'OK') } } },
-    '/health/startup': {
-      get: {
-        operationId: 'startup', tags: ['health'],
-        responses: { 200: text('Start-up has finished.', 'Started'), 503: problems('Still starting.', ['NotStartedProblem']) },
-      },
-    },
-    '/health/ready': {
-      get: {
-        operationId: 'readiness', tags: ['health'],
-        responses: {
-          200: text('Started, not shutting down, and the storage backend answers.', 'Ready'),
-          503: problems('Starting, shutting down, or the storage backend does not answer.', ['NotReadyProblem']),
-        },
-      },
-    },
-    '/metrics': {
-      get: {
-        operationId: 'metrics', tags: ['operations'],
-        responses: {
-          200: {
-            description: 'Prometheus text exposition format.',
-            headers: { 'X-Request-Id': header('X-Request-Id') },
-            content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
-          },
-          404: problems('METRICS_ENABLED=false.', ['NotFoundProblem']),
-        },
-      },
-    },
-    '/openapi.json': {
-      get: {
-        operationId: 'openapi', tags: ['operations'],
-        responses: { 200: { description: 'This document.', headers: { 'X-Request-Id': header('X-Request-Id') }, content: { 'application/json': { schema: { type: 'object' } } } } },
-      },
-    },
+    ...orderPaths,
+    // GET /orders (the fulfilment queue) shares its path with POST /orders.
+    '/orders': { ...orderPaths['/orders'], ...eventPaths['/orders'] },
+    '/events': eventPaths['/events'],
+    ...bookPaths,
+    ...operationsPaths,
+    '/asyncapi.json': eventPaths['/asyncapi.json'],
   },
-  components: {
-    schemas,
-    headers: {
-      'X-Request-Id': { description: "The caller's X-Request-Id when it is sane, else a new UUID.", schema: { type: 'string' } },
-      Location: { description: 'The URL of the new order.', schema: { type: 'string' } },
-      ETag: { description: 'The order version, as a strong ETag: "3".', schema: { type: 'string', pattern: '^"\\d+"$' } },
-      'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^\\d+$' } },
-      'WWW-Authenticate': { schema: { type: 'string' } },
-      'Idempotent-Replayed': { description: '`true` on the repeated answer to an Idempotency-Key.', schema: { const: 'true' } },
-    },
-    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on /orders routes when AUTH_TOKENS is set.' } },
-  },
+  components: { schemas: { ...schemas, ...eventSchemas, ...bookSchemas }, headers, responses, securitySchemes },
 };

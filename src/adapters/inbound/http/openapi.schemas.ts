@@ -2,6 +2,11 @@ import { MAX_ID_LENGTH } from '../../../domain/identifiers.js';
 import { ORDER_STATUSES } from '../../../domain/order-status.js';
 import { MAX_QUANTITY } from '../../../domain/quantity.js';
 
+/*
+ * The components of /openapi.json, and the helpers every path of it is written with (openapi.document.ts, and any
+ * other file contributing paths): a path file imports from here, never from openapi.document.ts, which imports it.
+ */
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** The domain's identifier rule: not blank, no control characters (the length is checked by min/maxLength). */
@@ -114,7 +119,6 @@ export const schemas = {
   PreconditionRequiredProblem: problemOf('precondition-required'),
   UnauthorizedProblem: problemOf('unauthorized'),
   NotFoundProblem: problemOf('not-found'),
-  MethodNotAllowedProblem: problemOf('method-not-allowed'),
   InternalErrorProblem: problemOf('internal-error'),
   NotSupportedProblem: problemOf('not-supported'),
   IdempotencyKeyReusedProblem: problemOf('idempotency-key-reused'),
@@ -124,3 +128,78 @@ export const schemas = {
 };
 
 export type SchemaName = keyof typeof schemas;
+
+export const headers = {
+  'X-Request-Id': { description: "The caller's X-Request-Id when it is sane, else a new UUID.", schema: { type: 'string' } },
+  Location: { description: 'The URL of the new order.', schema: { type: 'string' } },
+  ETag: { description: 'The order version, as a strong ETag: "3".', schema: { type: 'string', pattern: '^"\\d+"$' } },
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^\\d+$' } },
+  'WWW-Authenticate': { description: 'The scheme a token is expected in.', schema: { type: 'string' } },
+  'Idempotent-Replayed': { description: '`true` on the repeated answer to an Idempotency-Key.', schema: { const: 'true' } },
+};
+type HeaderName = keyof typeof headers;
+
+export const responses = {
+  UnreadableRequest: {
+    description: "Answered by Node's HTTP server before any route runs, without a body: 400 for a request that is " +
+      'not HTTP/1.1, 408 when its headers take over 10 s or the whole request over 30 s, 431 for headers over 16 KiB.',
+  },
+};
+
+export const securitySchemes = {
+  bearer: { type: 'http', scheme: 'bearer', description: 'Needed when the service is started with AUTH_TOKENS or AUTH_TOKENS_FILE.' },
+};
+
+/** A reference to one of the schemas above, checked by the compiler. */
+export const schema = (name: SchemaName) => ref(name);
+const header = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` });
+/** X-Request-Id, which every answer carries, and the headers named. */
+export const withRequestId = (names: HeaderName[] = []) =>
+  Object.fromEntries((['X-Request-Id', ...names] as HeaderName[]).map((name) => [name, header(name)]));
+
+/** A JSON answer of one schema, with X-Request-Id and the headers named. */
+export const json = (name: SchemaName, headerNames: HeaderName[] = []) => ({
+  headers: withRequestId(headerNames),
+  content: { 'application/json': { schema: schema(name) } },
+});
+export const text = (description: string, example: string, mediaType = 'text/plain') => ({
+  description,
+  headers: withRequestId(),
+  content: { [mediaType]: { schema: { type: 'string' }, example } },
+});
+/** A problem+json answer of one problem type, or of any of several. */
+export const problems = (description: string, names: SchemaName[], headerNames: HeaderName[] = []) => ({
+  description,
+  headers: withRequestId(headerNames),
+  content: { 'application/problem+json': { schema: names.length === 1 ? schema(names[0]!) : { oneOf: names.map(schema) } } },
+});
+
+export interface Operation {
+  readonly summary: string;
+  readonly operationId: string;
+  readonly tags: readonly string[];
+  readonly description?: string;
+  readonly parameters?: readonly object[];
+  readonly requestBody?: object;
+  readonly responses: Readonly<Record<string, object>>;
+}
+
+const withUnreadable = (operation: Operation, security: object[], extra: Record<string, object> = {}) => {
+  const { summary, operationId, tags, ...rest } = operation;
+  return {
+    summary, operationId, tags, ...rest, security,
+    responses: { ...operation.responses, ...extra, '4XX': { $ref: '#/components/responses/UnreadableRequest' } },
+  };
+};
+
+const unauthorized = problems('The service has tokens and the request carries no valid one.', ['UnauthorizedProblem'], ['WWW-Authenticate']);
+
+/**
+ * An operation bearerAuth can guard: a token is needed when the service has tokens configured, none otherwise (the
+ * empty alternative), and a missing or wrong one is 401. Every route but the open ones below is one.
+ */
+export const securedOperation = (operation: Operation) =>
+  withUnreadable(operation, [{ bearer: [] }, {}], { 401: unauthorized });
+
+/** An operation open to all whatever the configuration (http-app.ts's OPEN_PATHS): probes, documents, the docs page. */
+export const openOperation = (operation: Operation) => withUnreadable(operation, []);

@@ -4,9 +4,11 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../application/list-user-orders.use-case.js';
 import { isOrderId, isUserId } from '../../../domain/identifiers.js';
 import { orderNotFound } from '../../../domain/order-error.js';
+import { isOrderStatus, ORDER_STATUSES, type OrderStatus } from '../../../domain/order-status.js';
 import type { OrderUseCases } from './http-context.js';
 import { jsonBody } from './json-body.middleware.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { pageQuery } from './list-query.js';
 import { toOrderResource } from './order-views.js';
 import { parseIfMatch } from './if-match.js';
 import { problem, sendProblem, validationProblem, type FieldError } from './problem-details.js';
@@ -21,6 +23,8 @@ export interface OrderRouteOptions {
   readonly idempotent: Middleware;
 }
 
+const ORDER_PAGES = { defaultLimit: DEFAULT_PAGE_SIZE, maxLimit: MAX_PAGE_SIZE, decodeCursor };
+
 export function orderRoutes(router: Router, useCases: OrderUseCases, options: OrderRouteOptions): void {
 
   router.post('/orders', jsonBody, options.idempotent, async (ctx) => {
@@ -30,24 +34,27 @@ export function orderRoutes(router: Router, useCases: OrderUseCases, options: Or
     if (order) ctx.set('Location', `/orders/${encodeURIComponent(order.id)}`);
   });
 
+  router.get('/orders', async (ctx) => {
+    const errors: FieldError[] = [];
+    const status = ctx.query.status;
+    if (Array.isArray(status) || (status !== undefined && !isOrderStatus(status))) {
+      errors.push({ pointer: 'status', detail: `must be one of ${ORDER_STATUSES.join(', ')}` });
+    }
+    const page = pageQuery(ctx.query, errors, ORDER_PAGES);
+    if (errors.length || !page) return sendProblem(ctx, validationProblem(errors, 400));
+    const found = await useCases.listOrderQueue.execute({ ...page, ...(status ? { status: status as OrderStatus } : {}) });
+    ctx.body = { orders: found.orders.map(toOrderResource), nextCursor: found.next ? encodeCursor(found.next) : null };
+  });
+
   router.get('/orders/user/:userId', async (ctx) => {
     const { userId } = ctx.params;
     const errors: FieldError[] = [];
     if (!userId || !isUserId(userId)) errors.push({ pointer: 'userId', detail: 'must be a valid user id' });
-    const limit = single(ctx.query.limit) ?? String(DEFAULT_PAGE_SIZE);
-    if (!/^\d{1,3}$/.test(limit) || +limit < 1 || +limit > MAX_PAGE_SIZE) {
-      errors.push({ pointer: 'limit', detail: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` });
-    }
-    const cursor = single(ctx.query.cursor);
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) errors.push({ pointer: 'cursor', detail: 'is not a cursor this service issued' });
-    if (Array.isArray(ctx.query.limit) || Array.isArray(ctx.query.cursor)) {
-      errors.push({ pointer: 'query', detail: 'limit and cursor may each be given once' });
-    }
-    if (errors.length || !userId || !isUserId(userId)) return sendProblem(ctx, validationProblem(errors, 400));
+    const page = pageQuery(ctx.query, errors, ORDER_PAGES);
+    if (errors.length || !page || !userId || !isUserId(userId)) return sendProblem(ctx, validationProblem(errors, 400));
 
-    const page = await useCases.listUserOrders.execute({ userId, limit: +limit, ...(after ? { after } : {}) });
-    ctx.body = { orders: page.orders.map(toOrderResource), nextCursor: page.next ? encodeCursor(page.next) : null };
+    const found = await useCases.listUserOrders.execute({ userId, ...page });
+    ctx.body = { orders: found.orders.map(toOrderResource), nextCursor: found.next ? encodeCursor(found.next) : null };
   });
 
   router.get('/orders/:id', async (ctx) => {
@@ -76,6 +83,3 @@ export function orderRoutes(router: Router, useCases: OrderUseCases, options: Or
   });
 
 }
-
-const single = (value: string | string[] | undefined): string | undefined =>
-  Array.isArray(value) ? value[0] : value;

@@ -1,17 +1,10 @@
 import type { Statement } from 'better-sqlite3';
 import type { BookId } from '../../../domain/identifiers.js';
-import type { Money } from '../../../domain/money.js';
 import type { Book, InventoryPort } from '../../../domain/ports/inventory.port.js';
 import type { CatalogSeeder, SeedBook, SeedOutcome } from '../catalog/catalog-seeder.js';
+import { BOOK_COLUMNS, toBook, type BookRow } from './sqlite-catalog.adapter.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
-interface BookRow {
-  id: string;
-  title: string;
-  author: string;
-  price_cents: number;
-  stock: number;
-}
 
 /** The catalog in the `books` table. Stock changes with the orders that hold it (see SqliteStockLedger). */
 export class SqliteInventory implements InventoryPort, CatalogSeeder {
@@ -20,7 +13,7 @@ export class SqliteInventory implements InventoryPort, CatalogSeeder {
 
   constructor(private readonly store: SqliteDatabase) {
     const db = store.db;
-    this.selectBook = db.prepare('SELECT id, title, author, price_cents, stock FROM books WHERE id = ?');
+    this.selectBook = db.prepare(`SELECT ${BOOK_COLUMNS} FROM books WHERE id = ?`);
     this.insertBookIfMissing = db.prepare(
       'INSERT INTO books (id, title, author, price_cents, stock) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     );
@@ -42,11 +35,3 @@ export class SqliteInventory implements InventoryPort, CatalogSeeder {
     });
   }
 }
-
-const toBook = (row: BookRow): Book => ({
-  id: row.id as BookId,
-  title: row.title,
-  author: row.author,
-  price: row.price_cents as Money,
-  stock: row.stock,
-});

@@ -3,6 +3,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
+import { orderChangeOf } from '../../../domain/order-event.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../../domain/order-status.js';
 import type {
   OrderChange,
   OrderListPosition,
@@ -10,10 +12,14 @@ import type {
   StockRefusal,
 } from '../../../domain/ports/order-repository.port.js';
 import type { SqliteDatabase } from './sqlite-database.js';
+import type { SqliteEventLog } from './sqlite-event-log.adapter.js';
 import { SqliteStockLedger } from './sqlite-stock-ledger.js';
 import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
-/** Orders and their stock in one SQLite write each: every method's writes share a savepoint and a commit. */
+/**
+ * Orders, their stock and their events in one SQLite write each: every method's writes share a savepoint and a
+ * commit, so an event exists if and only if its change was committed.
+ */
 export class SqliteOrderRepository implements OrderRepository {
   private readonly stock: SqliteStockLedger;
   private readonly insert: Statement;
@@ -21,8 +27,10 @@ export class SqliteOrderRepository implements OrderRepository {
   private readonly selectFirstPage: Statement<[string, number], OrderRow>;
   private readonly selectPageAfter: Statement<[string, number, number, string, number], OrderRow>;
   private readonly updateIfVersion: Statement;
+  /** The fulfilment queue, by [in a status][after a position]. */
+  private readonly queue: ReadonlyArray<readonly [Statement<unknown[], OrderRow>, Statement<unknown[], OrderRow>]>;
 
-  constructor(private readonly store: SqliteDatabase) {
+  constructor(private readonly store: SqliteDatabase, private readonly events: SqliteEventLog) {
     const db = store.db;
     this.stock = new SqliteStockLedger(store);
     this.insert = db.prepare(`INSERT INTO orders (${ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -34,6 +42,14 @@ export class SqliteOrderRepository implements OrderRepository {
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
        ORDER BY created_at DESC, id DESC LIMIT ?`,
     );
+    // One walk of orders_queue_by_status per status, merged when the queue asks for every status: no scan or sort
+    // of all orders, and no second index for every placement to maintain.
+    const walk = (status: string, after: boolean) => `SELECT * FROM (SELECT ${ORDER_COLUMNS} FROM orders WHERE status = ${status}
+       ${after ? 'AND (created_at > @at OR (created_at = @at AND id > @id))' : ''} ORDER BY created_at, id LIMIT @limit)`;
+    const queue = (inStatus: boolean, after: boolean) => db.prepare<unknown[], OrderRow>(inStatus
+      ? walk('@status', after)
+      : `SELECT * FROM (${ORDER_STATUSES.map((status) => walk(`'${status}'`, after)).join(' UNION ALL ')}) ORDER BY created_at, id LIMIT @limit`);
+    this.queue = [[queue(false, false), queue(false, true)], [queue(true, false), queue(true, true)]];
     this.updateIfVersion = db.prepare(
       'UPDATE orders SET status = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?',
     );
@@ -42,7 +58,9 @@ export class SqliteOrderRepository implements OrderRepository {
   place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
     return this.store.write(() => {
       const refusal = this.stock.follow(order);
-      this.insertRow(refusal ? refused(refusal) : order);
+      const stored = refusal ? refused(refusal) : order;
+      this.insertRow(stored);
+      this.events.record(orderChangeOf(undefined, stored));
       return refusal ? E.left(refusal) : E.right(order);
     });
   }
@@ -63,6 +81,14 @@ export class SqliteOrderRepository implements OrderRepository {
     });
   }
 
+  listByStatus(status: OrderStatus | undefined, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
+    return this.store.read(() => {
+      const statement = this.queue[status === undefined ? 0 : 1]![after ? 1 : 0]!;
+      const at = after?.createdAt.getTime();
+      return statement.all({ limit, ...(status === undefined ? {} : { status }), ...(after ? { at, id: after.id } : {}) }).map(toOrder);
+    });
+  }
+
   update(id: OrderId, change: OrderChange): Promise<E.Either<OrderError, Order>> {
     // Read, change and write inside one write: nothing else runs in between, and the version guard states it.
     return this.store.write(() => {
@@ -77,6 +103,7 @@ export class SqliteOrderRepository implements OrderRepository {
         const next = changed.right.toSnapshot();
         const written = this.updateIfVersion.run(next.status, next.updatedAt.getTime(), next.version, id, current.version);
         if (written.changes !== 1) throw new Error(`order ${id} changed under an exclusive write`);
+        this.events.record(orderChangeOf(current, changed.right));
       }
       return changed;
     });

@@ -2,6 +2,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import { Order, type OrderSnapshot } from '../../../domain/order.js';
 import { orderNotFound, type OrderError } from '../../../domain/order-error.js';
+import { orderChangeOf } from '../../../domain/order-event.js';
+import type { OrderStatus } from '../../../domain/order-status.js';
 import { stockHoldOf } from '../../../domain/ports/inventory.port.js';
 import type {
   OrderChange,
@@ -11,29 +13,32 @@ import type {
 } from '../../../domain/ports/order-repository.port.js';
 import { newestFirst } from '../order-list-order.js';
 import { stockMoveFor } from '../stock-follows-status.js';
+import { MemoryEventLog } from './memory-event-log.adapter.js';
 import type { MemoryInventory } from './memory-inventory.adapter.js';
 
 /**
  * Orders in a Map, for tests and the `memory` backend, with their stock in the MemoryInventory. Every method is
- * atomic because none awaits inside: an order and its stock change in the same synchronous step. Each
- * user's list positions (id and creation time, which never change) are kept oldest first, so a new order is
+ * atomic because none awaits inside: an order, its stock and its event change in the same synchronous step. Each
+ * user's list positions (and every order's, for the fulfilment queue) (id and creation time, which never change) are kept oldest first, so a new order is
  * usually appended and a page is a slice read from the end: no sort per request.
  */
 export class MemoryOrderRepository implements OrderRepository {
   private readonly orders = new Map<OrderId, OrderSnapshot>();
   private readonly byUser = new Map<UserId, OrderListPosition[]>();
+  private readonly byCreation: OrderListPosition[] = [];
 
-  constructor(private readonly stock: MemoryInventory) {}
+  constructor(
+    private readonly stock: MemoryInventory,
+    readonly events: MemoryEventLog = new MemoryEventLog(),
+  ) {}
 
   async place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
     if (this.orders.has(order.id)) throw new Error(`order ${order.id} already exists`);
     const refusal = this.stockFor(order);
-    if (refusal) {
-      this.insert(refused(refusal));
-      return E.left(refusal);
-    }
-    this.insert(order);
-    return E.right(order);
+    const stored = refusal ? refused(refusal) : order;
+    this.insert(stored);
+    this.events.record(orderChangeOf(undefined, stored));
+    return refusal ? E.left(refusal) : E.right(order);
   }
 
   private insert(order: Order): void {
@@ -43,6 +48,7 @@ export class MemoryOrderRepository implements OrderRepository {
     if (!list) this.byUser.set(snapshot.userId, (list = []));
     const position = { id: snapshot.id, createdAt: snapshot.createdAt };
     list.splice(olderCount(list, position), 0, position);
+    this.byCreation.splice(olderCount(this.byCreation, position), 0, position);
   }
 
   async findById(id: OrderId): Promise<Order | undefined> {
@@ -56,6 +62,18 @@ export class MemoryOrderRepository implements OrderRepository {
     const end = after ? olderCount(list, after) : list.length;
     const page: Order[] = [];
     for (let i = end - 1; i >= 0 && page.length < limit; i -= 1) page.push(Order.rehydrate(this.orders.get(list[i]!.id)!));
+    return page;
+  }
+
+  async listByStatus(status: OrderStatus | undefined, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
+    // Everything listed after `after`, oldest first, is newer than it: the positions from index `start` on.
+    const start = after ? olderCount(this.byCreation, after) : 0;
+    const page: Order[] = [];
+    for (let i = start; i < this.byCreation.length && page.length < limit; i += 1) {
+      const snapshot = this.orders.get(this.byCreation[i]!.id)!;
+      if (after && snapshot.id === after.id) continue;
+      if (status === undefined || snapshot.status === status) page.push(Order.rehydrate(snapshot));
+    }
     return page;
   }
 
@@ -73,6 +91,7 @@ export class MemoryOrderRepository implements OrderRepository {
     const refusal = this.stockFor(changed.right);
     if (refusal) return E.left(refusal);
     if (changed.right !== current) this.orders.set(id, changed.right.toSnapshot());
+    this.events.record(orderChangeOf(current, changed.right));
     return changed;
   }
 

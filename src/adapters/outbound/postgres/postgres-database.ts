@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
+import { tracing, type SpanAttributes } from '../../tracing.js';
 
 export interface PostgresOptions {
   readonly url: string;
@@ -31,7 +32,7 @@ export interface TransactionSql extends Sql {
  * travels with a transaction's first statement and COMMIT with its last (see `commitWith`).
  */
 export class PostgresDatabase implements Sql {
-  private constructor(private readonly pool: pg.Pool, readonly poolSize: number) {}
+  private constructor(private readonly pool: pg.Pool, readonly poolSize: number, private readonly namespace?: string) {}
 
   static open(options: PostgresOptions): PostgresDatabase {
     const pool = new pg.Pool({
@@ -50,11 +51,16 @@ export class PostgresDatabase implements Sql {
     // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is already removed by the
     // pool; without a listener Node would treat the event as an uncaught error and stop the process.
     pool.on('error', () => {});
-    return new PostgresDatabase(pool, options.poolMax);
+    return new PostgresDatabase(pool, options.poolMax, databaseNameOf(options.url));
   }
 
   /** One statement on its own, outside any transaction: for reads. */
   query<R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
+    if (tracing().enabled) return traced(this.namespace, text, () => this.send<R>(text, values));
+    return this.send<R>(text, values);
+  }
+
+  private send<R extends pg.QueryResultRow>(text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(text, [...values]).catch((error: unknown) => {
       throw asFailure(error);
     });
@@ -69,6 +75,8 @@ export class PostgresDatabase implements Sql {
     const client = await this.pool.connect().catch((error: unknown) => {
       throw asFailure(error);
     });
+    // Checked once: with tracing on, each statement is a span (BEGIN travels with the first, so within its span).
+    const spans = tracing().enabled;
     // A connection that dies between two statements is reported as an event; unheard, it would crash the process.
     const ignore = () => {};
     client.on('error', ignore);
@@ -79,21 +87,24 @@ export class PostgresDatabase implements Sql {
       const begun = run(client, 'BEGIN', []);
       begun.catch(() => {});
       const sql: TransactionSql = {
-        query: (text, values = []) => run(client, text, values),
+        query: (text, values = []) => (spans ? traced(this.namespace, text, () => run(client, text, values)) : run(client, text, values)),
         commitWith: (text, values = []) => {
           committed = true;
-          return commitWith(client, text, values);
+          return spans ? traced(this.namespace, text, () => commitWith(client, text, values)) : commitWith(client, text, values);
         },
       };
       const result = await work(sql);
       await begun;
-      if (!committed) await (keep(result) ? commit(client) : sql.query('ROLLBACK'));
+      if (!committed && !keep(result)) await sql.query('ROLLBACK');
+      else if (!committed) await (spans ? traced(this.namespace, 'COMMIT', () => commit(client)) : commit(client));
       return result;
     } catch (error) {
       failed = error;
       throw error;
     } finally {
-      client.off('error', ignore);
+      // A discarded connection keeps its listener: the server's last words (57P01 and the like) may still arrive
+      // after it is released. A kept one gives it up, or each transaction would add another to a pooled client.
+      if (failed === undefined) client.off('error', ignore);
       client.release(failed === undefined ? undefined : true);
     }
   }
@@ -127,6 +138,26 @@ async function commitWith<R extends pg.QueryResultRow>(client: pg.PoolClient, te
   const commandTag = (committed as PromiseFulfilledResult<pg.QueryResult>).value.command;
   if (commandTag !== 'COMMIT') throw new Error(`PostgreSQL answered ${commandTag} to COMMIT: an earlier statement failed unseen`);
   return (statement as PromiseFulfilledResult<pg.QueryResult<R>>).value;
+}
+
+/**
+ * A client span for one statement's round trip, named by its first keyword: never the SQL text, which may carry
+ * values (ids, reasons) in its literals.
+ */
+function traced<R>(namespace: string | undefined, text: string, send: () => Promise<R>): Promise<R> {
+  const operation = /^\s*([a-z]+)/i.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
+  const attributes: SpanAttributes = { 'db.system.name': 'postgresql', 'db.operation.name': operation, 'db.namespace': namespace };
+  return tracing().child(`postgres ${operation}`, 'client', attributes, send);
+}
+
+/** The database a connection URL names, for spans; undefined when it names none or is not a URL. */
+function databaseNameOf(url: string): string | undefined {
+  try {
+    const name = decodeURIComponent(new URL(url).pathname.slice(1));
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Data, integrity and syntax errors are this service's bugs, not an outage: they stay errors (500). */

@@ -1,22 +1,26 @@
+import type { CatalogBook } from '../../../domain/book-catalog.js';
 import type { BookId } from '../../../domain/identifiers.js';
 import type { Money } from '../../../domain/money.js';
-import type { Book, InventoryPort } from '../../../domain/ports/inventory.port.js';
+import type { InventoryPort } from '../../../domain/ports/inventory.port.js';
 import type { CatalogSeeder, SeedBook, SeedOutcome } from '../catalog/catalog-seeder.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
-interface BookRow {
+export const BOOK_COLUMNS = 'id, title, author, price_cents, stock, version';
+
+export interface BookRow {
   id: string;
   title: string;
   author: string;
   price_cents: string;
   stock: number;
+  version: number;
 }
 
-type Waiter = { resolve: (book: Book | undefined) => void; reject: (error: unknown) => void };
+type Waiter = { resolve: (book: CatalogBook | undefined) => void; reject: (error: unknown) => void };
 
 /**
  * The catalog in `books`. Stock changes only in the transactions that write the orders holding it, through the
- * order repository.
+ * order repository, and in stock adjustments (see PostgresCatalog).
  *
  * The books asked for in one turn of the event loop are read with one statement: under load every placement reads
  * its book first, and one query per placement took pool connections the placement batches were waiting for. Each
@@ -27,7 +31,7 @@ export class PostgresInventory implements InventoryPort, CatalogSeeder {
 
   constructor(private readonly db: PostgresDatabase) {}
 
-  findBook(id: BookId): Promise<Book | undefined> {
+  findBook(id: BookId): Promise<CatalogBook | undefined> {
     return new Promise((resolve, reject) => {
       if (this.asked.size === 0) setImmediate(() => void this.readAsked());
       const waiters = this.asked.get(id);
@@ -41,8 +45,8 @@ export class PostgresInventory implements InventoryPort, CatalogSeeder {
     this.asked = new Map();
     try {
       const { rows } = await this.db.query<BookRow>(
-        'SELECT id, title, author, price_cents, stock FROM books WHERE id = ANY($1::text[])', [[...asked.keys()]]);
-      const found = new Map(rows.map((row) => [row.id, toBook(row)]));
+        `SELECT ${BOOK_COLUMNS} FROM books WHERE id = ANY($1::text[])`, [[...asked.keys()]]);
+      const found = new Map(rows.map((row) => [row.id, toCatalogBook(row)]));
       for (const [id, waiters] of asked) waiters.forEach((w) => w.resolve(found.get(id)));
     } catch (error) {
       for (const waiters of asked.values()) waiters.forEach((w) => w.reject(error));
@@ -64,10 +68,11 @@ export class PostgresInventory implements InventoryPort, CatalogSeeder {
   }
 }
 
-const toBook = (row: BookRow): Book => ({
+export const toCatalogBook = (row: BookRow): CatalogBook => ({
   id: row.id as BookId,
   title: row.title,
   author: row.author,
   price: Number(row.price_cents) as Money,
   stock: row.stock,
+  version: row.version,
 });

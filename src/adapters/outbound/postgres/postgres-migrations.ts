@@ -44,6 +44,42 @@ export const MIGRATIONS: readonly string[] = [
      response text
    );
    CREATE INDEX idempotency_keys_by_completion ON idempotency_keys (completed_at);`,
+  // The fulfilment queue walks the orders of a status oldest first; across all statuses it merges one walk per status.
+  'CREATE INDEX orders_queue_by_status ON orders (status, created_at, id);',
+  // The outbox and the feed. An event's position is (tx, seq): the id of the transaction that wrote it, then a
+  // serial that only orders the events of one transaction; the feed walks the primary key (see PostgresEventLog
+  // for why not seq alone). The relay walks the unpublished ones; events_purged remembers how far purging went.
+  `CREATE TABLE events (
+     tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
+     seq bigserial NOT NULL,
+     id text COLLATE "C" NOT NULL,
+     type text NOT NULL,
+     subject text COLLATE "C" NOT NULL,
+     occurred_at timestamptz NOT NULL,
+     body text NOT NULL,
+     published_at timestamptz,
+     PRIMARY KEY (tx, seq)
+   );
+   CREATE UNIQUE INDEX events_by_id ON events (id);
+   CREATE INDEX events_unpublished ON events (tx, seq) WHERE published_at IS NULL;
+   CREATE TABLE events_purged (
+     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+     tx xid8 NOT NULL,
+     seq bigint NOT NULL
+   );
+   INSERT INTO events_purged (tx, seq) VALUES ('0', 0);`,
+  // The managed catalog: a book's version (If-Match on PUT /books/{id}), and the ledger of stock adjustments,
+  // read a page at a time per book, newest first, by walking its index from the cursor.
+  `ALTER TABLE books ADD COLUMN version integer NOT NULL DEFAULT 1 CHECK (version >= 1);
+   CREATE TABLE stock_adjustments (
+     id text COLLATE "C" PRIMARY KEY,
+     book_id text COLLATE "C" NOT NULL REFERENCES books (id),
+     delta integer NOT NULL CHECK (delta <> 0),
+     stock_after integer NOT NULL CHECK (stock_after >= 0),
+     reason text NOT NULL,
+     at timestamptz NOT NULL
+   );
+   CREATE INDEX stock_adjustments_by_book ON stock_adjustments (book_id, at DESC, id DESC);`,
 ];
 
 /** Any fixed number will do, as long as nothing else in the database takes the same advisory lock. */

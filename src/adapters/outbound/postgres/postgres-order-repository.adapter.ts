@@ -2,6 +2,7 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
 import type { OrderError } from '../../../domain/order-error.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../../domain/order-status.js';
 import type {
   OrderChange,
   OrderListPosition,
@@ -10,6 +11,7 @@ import type {
 } from '../../../domain/ports/order-repository.port.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { updateOrder } from './postgres-order-update.js';
+import { quietOutbox, type Outbox } from './postgres-outbox.js';
 import { PlacementBatcher, type BatchLimits } from './postgres-placement-batcher.js';
 import { ORDER_COLUMNS as COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 
@@ -18,21 +20,31 @@ import { ORDER_COLUMNS as COLUMNS, toOrder, type OrderRow } from '../order-colum
 const FIRST_PAGE = `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`;
 const PAGE_AFTER = `SELECT ${COLUMNS} FROM orders WHERE user_id = $1 AND (created_at, id) < ($3, $4)
   ORDER BY created_at DESC, id DESC LIMIT $2`;
+// The fulfilment queue walks orders_queue_by_status (status, created_at, id). Across every status it merges one
+// such walk per status, each stopping at the page size: never a scan or a sort of all orders, and no second index
+// on (created_at, id) for every placement to maintain (nor for the user-list query's planner to stray onto).
+const walk = (status: string, after: boolean) => `(SELECT ${COLUMNS} FROM orders WHERE status = ${status}
+  ${after ? 'AND (created_at, id) > ($3, $4)' : ''} ORDER BY created_at, id LIMIT $1)`;
+const QUEUES = [false, true].flatMap((inStatus) => [false, true].map((after) => inStatus
+  ? walk('$2', after)
+  : `SELECT * FROM (${ORDER_STATUSES.map((status) => walk(`'${status}'`, after)).join(' UNION ALL ')}) merged
+     WHERE $2::text IS NULL ORDER BY created_at, id LIMIT $1`));
 
 /**
- * Orders, their holds in `stock_holds` and the books' stock, each write in one transaction that the row locks
- * serialise, so no interleaving of replicas can oversell, take twice or give back twice. Placements share
- * transactions (see PlacementBatcher).
+ * Orders, their holds in `stock_holds`, the books' stock and the events in `events`, each write in one transaction
+ * that the row locks serialise, so no interleaving of replicas can oversell, take twice or give back twice, and an
+ * event is committed if and only if its change is. Placements share transactions (see PlacementBatcher).
  */
 export class PostgresOrderRepository implements OrderRepository {
   private readonly placements: PlacementBatcher;
 
   constructor(
     private readonly db: PostgresDatabase,
+    private readonly outbox: Outbox = quietOutbox(),
     // One connection is left to reads and updates, which a placement waits for as often as not.
     limits: BatchLimits = { maxBatch: 500, inFlight: Math.max(1, db.poolSize - 1) },
   ) {
-    this.placements = new PlacementBatcher(db, limits);
+    this.placements = new PlacementBatcher(db, outbox, limits);
   }
 
   place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
@@ -51,7 +63,13 @@ export class PostgresOrderRepository implements OrderRepository {
     return rows.map(toOrder);
   }
 
+  async listByStatus(status: OrderStatus | undefined, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
+    const sql = QUEUES[(status === undefined ? 0 : 2) + (after ? 1 : 0)]!;
+    const { rows } = await this.db.query<OrderRow>(sql, [limit, status ?? null, ...(after ? [after.createdAt, after.id] : [])]);
+    return rows.map(toOrder);
+  }
+
   update(id: OrderId, change: OrderChange): Promise<E.Either<OrderError, Order>> {
-    return updateOrder(this.db, id, change);
+    return updateOrder(this.db, id, change, this.outbox);
   }
 }

@@ -2,6 +2,7 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { Order } from '../../../domain/order.js';
 import type { StockRefusal } from '../../../domain/ports/order-repository.port.js';
 import { isConflict, sqlStateOf, type PostgresDatabase } from './postgres-database.js';
+import type { Outbox } from './postgres-outbox.js';
 import { placeInOneTransaction, type Placement } from './postgres-placement-batch.js';
 
 export interface BatchLimits {
@@ -31,6 +32,7 @@ export class PlacementBatcher {
 
   constructor(
     private readonly db: PostgresDatabase,
+    private readonly outbox: Outbox,
     private readonly limits: BatchLimits,
   ) {}
 
@@ -60,7 +62,8 @@ export class PlacementBatcher {
   /** Answers every placement of the batch; never rejects. */
   private async settle(batch: readonly Waiting[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await placeInOneTransaction(this.db, batch);
+      const outcomes = await placeInOneTransaction(this.db, batch, this.outbox.render);
+      this.outbox.committed();
       outcomes.forEach((outcome, i) => ('answer' in outcome ? batch[i]!.resolve(outcome.answer) : batch[i]!.reject(outcome.error)));
     } catch (error) {
       if (isConflict(error) && attempt < ATTEMPTS) return this.settle(batch, attempt + 1);

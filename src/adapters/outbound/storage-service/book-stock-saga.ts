@@ -2,24 +2,36 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
 import type { BookId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
-import { bookNotFound, insufficientStock, type OrderError } from '../../../domain/order-error.js';
+import { insufficientStock, type OrderError } from '../../../domain/order-error.js';
 import type { OrderStatus } from '../../../domain/order-status.js';
 import type { OrderChange, StockRefusal } from '../../../domain/ports/order-repository.port.js';
 import { QueueFull } from './concurrency-limiter.js';
 import { inParallel } from './in-parallel.js';
 import { planBatch } from './stock-batch-plan.js';
 import {
-  answer, batchFailed, blank, bookGone, deltaOf, fail, intend, outcomeUnknown, refuse, type StockChange,
+  answer, batchFailed, blank, bookGone, deltaOf, fail, intend, outcomeUnknown, refuse, takeVanished, type StockChange,
 } from './stock-change.js';
 import { doubtOfMark, durableDoubts, markOf, settledHold, StockDoubts, type StockDoubt } from './stock-doubts.js';
 import type { StockSightings } from './stock-sightings.js';
-import { encodeStatus, sameHold, type StoredOrder } from './storage-order-record.js';
+import { asStored, encodeStatus, sameHold, type StoredOrder } from './storage-order-record.js';
 import type { OrderRecords } from './storage-order-records.js';
 import type { StorageServiceApi } from './storage-service-api.js';
 import { STORAGE_SERVICE } from './storage-service-client.js';
+import type { StorageServiceOutbox } from './storage-service-outbox.js';
 
 /** A new order holds no stock yet: its record carries this status while its stock is being taken. */
 const NEW_ORDER: OrderStatus = 'pending';
+
+/** A write as its event sees it: the order before (absent for a new record) and after, as stored, and when. */
+type Announced = readonly [before: Order | undefined, after: Order, at: Date] | undefined;
+const announced = (before: Order | undefined, next: Order): Announced => [before, asStored(next), next.toSnapshot().updatedAt];
+
+/** The first write of a change: a plain status, or a mark, of which only a give-back's stores a new status. */
+const firstWrite = (c: StockChange): Announced => (c.move === 'take' ? undefined : announced(c.current?.order, c.next!));
+
+/** A batch's last write: the status a take stores once its stock is written; a give-back's mark stored it already. */
+const lastWrite = (c: StockChange): Announced =>
+  c.move === 'take' ? announced(c.current?.order, c.next!) : undefined;
 
 export interface BookStockOptions {
   /** Changes that may wait for one book; one more is refused at once. */
@@ -44,6 +56,7 @@ export class BookStockSaga {
     private readonly records: OrderRecords,
     private readonly sightings: StockSightings,
     private readonly options: BookStockOptions,
+    private readonly outbox: StorageServiceOutbox,
   ) {
     this.doubts = new StockDoubts(() => durableDoubts(records));
   }
@@ -116,14 +129,41 @@ export class BookStockSaga {
     }
     const marked = batch.filter((c) => !c.answered && c.move !== 'none');
     const plain = batch.filter((c) => !c.answered && c.move === 'none');
+    await this.announce([...marked, ...plain], firstWrite);
     await inParallel([...marked, ...plain], this.options.parallelWrites, (c) => (c.move === 'none' ? this.writePlain(c) : this.mark(c, stock!)));
     if (marked.length === 0) return;
     // Without every mark in place, the stock write could not be judged for the missing one: nothing is written.
     const failed = marked.find((c) => c.failure !== undefined);
     if (failed) return marked.forEach((c) => fail(c, c.failure ?? batchFailed(c, failed.failure)));
+    // The confirmations' intents are made durable while the stock is being written.
+    const announcing = this.announce(marked, lastWrite);
     const written = await this.writeStock(bookId, marked, stockAfter!);
+    await announcing;
+    if (written !== true) marked.forEach((c) => c.intent && this.outbox.drop(c.intent));
     if (written === undefined) return;
+    if (!written) {
+      marked.forEach(takeVanished);
+      await this.announce(marked, lastWrite);
+    }
     await inParallel(marked, this.options.parallelWrites, (c) => this.finish(c, written ? stockAfter : undefined));
+  }
+
+  /**
+   * Writes, durably and together, the intent of each change's next write (see StorageServiceOutbox) before any of
+   * those writes leaves. A change whose intent could not be written keeps the failure, and its write is not sent.
+   */
+  private async announce(changes: readonly StockChange[], write: (c: StockChange) => Announced): Promise<void> {
+    await Promise.all(changes.map(async (c) => {
+      delete c.intent;
+      try {
+        const announcement = c.answered ? undefined : write(c);
+        if (!announcement) return;
+        const intent = await this.outbox.intend(...announcement);
+        if (intent) c.intent = intent;
+      } catch (error) {
+        c.failure = error;
+      }
+    }));
   }
 
   /** Settles the book's doubts, from one stock read if any write may have landed; refreshes the batch's records. */
@@ -159,10 +199,11 @@ export class BookStockSaga {
   }
 
   private async writePlain(c: StockChange): Promise<void> {
+    if (c.failure) return fail(c, c.failure);
     try {
       const stored = c.change
-        ? await this.records.setStatus(c.orderId, encodeStatus(c.next!.status, c.hold))
-        : await this.records.add(c.next!, c.hold);
+        ? await this.records.setStatus(c.orderId, encodeStatus(c.next!.status, c.hold), c.intent)
+        : await this.records.add(c.next!, c.hold, c.next!.status, c.intent);
       answer(c, c.refusal ? E.left(c.refusal) : E.right(stored.order));
     } catch (error) {
       fail(c, error);
@@ -171,13 +212,14 @@ export class BookStockSaga {
 
   /** A take is marked on a status that holds no stock (so a take that never lands claims none), a give-back on the new one. */
   private async mark(c: StockChange, stockBefore: number): Promise<void> {
+    if (c.failure) return; // its intent could not be written: the batch fails without it
     const direction = c.move === 'take' ? 'take' : 'return';
     c.doubt = this.doubts.open({ orderId: c.orderId, bookId: c.bookId, direction, quantity: c.quantity, stockBefore, stockWritten: false });
     try {
       if (!c.current) await this.records.add(c.next!, markOf(c.doubt), NEW_ORDER);
       else {
         const status = direction === 'take' ? c.current.order.status : c.next!.status;
-        await this.records.setStatus(c.orderId, encodeStatus(status, markOf(c.doubt)));
+        await this.records.setStatus(c.orderId, encodeStatus(status, markOf(c.doubt)), c.intent);
       }
     } catch (error) {
       c.failure = error;
@@ -205,15 +247,12 @@ export class BookStockSaga {
   }
 
   private async finish(c: StockChange, stockAfter: number | undefined): Promise<void> {
+    // Its stock may be written and its intent is not: the mark stays, and is judged like any other.
+    if (c.failure) return fail(c, outcomeUnknown(c.failure));
     const doubt = c.doubt!;
     const hold = settledHold(doubt, stockAfter);
-    let status: OrderStatus = c.next!.status;
-    if (stockAfter === undefined && c.move === 'take') {
-      c.refusal = bookNotFound(c.bookId);
-      status = c.current ? c.current.order.status : c.refused!(c.refusal).status;
-    }
     try {
-      const stored = await this.records.setStatus(c.orderId, encodeStatus(status, hold));
+      const stored = await this.records.setStatus(c.orderId, encodeStatus(c.next!.status, hold), c.intent);
       this.doubts.close(doubt);
       answer(c, c.refusal ? E.left(c.refusal) : E.right(stored.order));
     } catch (error) {

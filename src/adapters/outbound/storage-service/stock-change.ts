@@ -8,6 +8,7 @@ import { stockMoveFor, type StockMove } from '../stock-follows-status.js';
 import type { StockDoubt } from './stock-doubts.js';
 import { DONE, FREE, holdStateOf, isMark, type Hold, type StoredOrder } from './storage-order-record.js';
 import { STORAGE_SERVICE } from './storage-service-client.js';
+import type { Intent } from './storage-service-outbox.js';
 
 /**
  * One order's stock change, waiting in its book's line or part of the batch being run: one plain object, filled in
@@ -29,6 +30,8 @@ export interface StockChange {
   hold: Hold;
   refusal?: StockRefusal;
   doubt?: StockDoubt;
+  /** The event the change's next write announces, durable before that write leaves. */
+  intent?: Intent;
   failure?: unknown;
   answered: boolean;
   resolve(outcome: E.Either<OrderError, Order>): void;
@@ -82,6 +85,13 @@ export function bookGone(c: StockChange): void {
     c.move = 'none';
     c.hold = DONE;
   }
+}
+
+/** The book vanished under a marked take: a stored order keeps its status, a new one is stored refused. */
+export function takeVanished(c: StockChange): void {
+  if (c.move !== 'take') return;
+  c.refusal = bookNotFound(c.bookId);
+  c.next = c.current ? c.current.order : c.refused!(c.refusal);
 }
 
 export function answer(c: StockChange, outcome: E.Either<OrderError, Order>): void {

@@ -1,10 +1,12 @@
 import * as E from 'fp-ts/lib/Either.js';
+import { DependencyFailure } from '../../../application/dependency-failure.js';
 import { isBookId, isOrderId, isUserId } from '../../../domain/identifiers.js';
 import { moneyFromCents, toDecimal } from '../../../domain/money.js';
 import { Order } from '../../../domain/order.js';
 import { isOrderStatus, releasesStock, type OrderStatus } from '../../../domain/order-status.js';
 import { isQuantity } from '../../../domain/quantity.js';
 import type { HoldState } from '../stock-follows-status.js';
+import { STORAGE_SERVICE } from './storage-service-client.js';
 import type { WireOrder } from './storage-service-wire.js';
 
 /**
@@ -83,6 +85,16 @@ export const toWireOrder = (order: Order, hold: Hold, status: OrderStatus = orde
     created: o.createdAt.toISOString(),
   };
 };
+
+/**
+ * The order as the storage service answers it once its record holds `status`: what GET /orders/{id} shows, and so
+ * what the event of that write carries.
+ */
+export function asStored(order: Order, status: OrderStatus = order.status): Order {
+  const stored = fromWireOrder(toWireOrder(order, FREE, status));
+  if (E.isLeft(stored)) throw new DependencyFailure(STORAGE_SERVICE, `order ${order.id} could not be read back from the storage service: ${stored.left}`);
+  return stored.right.order;
+}
 
 /** A storage record as an order, or why it cannot be one. Not stored, so derived: unit price, updatedAt, version. */
 export function fromWireOrder(w: WireOrder): E.Either<string, StoredOrder> {

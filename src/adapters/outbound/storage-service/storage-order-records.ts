@@ -7,17 +7,19 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { fromWireOrder, toWireOrder, type Hold, type StoredOrder } from './storage-order-record.js';
 import type { StorageServiceApi } from './storage-service-api.js';
 import { STORAGE_SERVICE } from './storage-service-client.js';
+import type { Intent, StorageServiceOutbox } from './storage-service-outbox.js';
 import { WireOrder } from './storage-service-wire.js';
 
 /**
  * Order records in the storage service, written by the repository (status) and the book stock saga (hold). A change
  * to a stored record reads it and writes its whole status back, so such changes run inside `exclusive` for that
- * order: within this process, no change is lost to another.
+ * order: within this process, no change is lost to another. A write that changes the status consumers see carries
+ * the intent of its event (see StorageServiceOutbox), settled here by the write's outcome.
  */
 export class OrderRecords {
   private readonly mutex = new KeyedMutex<string>();
 
-  constructor(private readonly api: StorageServiceApi) {}
+  constructor(private readonly api: StorageServiceApi, private readonly outbox: StorageServiceOutbox) {}
 
   exclusive<T>(id: OrderId, work: () => Promise<T>): Promise<T> {
     return this.mutex.run(id, work);
@@ -32,20 +34,23 @@ export class OrderRecords {
    * Records a new order; answers it as stored. orders/add overwrites silently, and nothing checks the id first:
    * ids are UUIDv7, unique by construction.
    */
-  async add(order: Order, hold: Hold, status: OrderStatus = order.status): Promise<StoredOrder> {
-    return written(await this.api.addOrder(toWireOrder(order, hold, status)));
+  add(order: Order, hold: Hold, status: OrderStatus = order.status, intent?: Intent): Promise<StoredOrder> {
+    return this.outbox.around(intent, async () => written(await this.api.addOrder(toWireOrder(order, hold, status))));
   }
 
   /** Writes an encoded status (see encodeStatus) over the record; answers the record as stored. */
-  async setStatus(id: OrderId, status: string): Promise<StoredOrder> {
-    const echo = await this.api.setOrderStatus(id, status);
-    if (!echo) throw new DependencyFailure(STORAGE_SERVICE, `order ${id} vanished from the storage service`);
-    return written(echo);
+  setStatus(id: OrderId, status: string, intent?: Intent): Promise<StoredOrder> {
+    return this.outbox.around(intent, async () => {
+      const echo = await this.api.setOrderStatus(id, status);
+      if (!echo) throw new DependencyFailure(STORAGE_SERVICE, `order ${id} vanished from the storage service`);
+      return written(echo);
+    });
   }
 
-  /** Every record that reads as an order, each with its raw user id for filtering before the full decode. */
-  async all(): Promise<Array<{ readonly userId: unknown; decode(): StoredOrder }>> {
+  /** Every record that reads as an order, each with its raw id and user id for filtering before the full decode. */
+  async all(): Promise<Array<{ readonly id: unknown; readonly userId: unknown; decode(): StoredOrder }>> {
     return (await this.api.listOrders()).map((entry) => ({
+      id: (entry as { id?: unknown } | null)?.id,
       userId: (entry as { user_id?: unknown } | null)?.user_id,
       decode: () => {
         const wire = WireOrder.decode(entry);

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import got, { type Got, type RequestError } from 'got';
+import { tracing } from '../../tracing.js';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { ConcurrencyLimiter, QueueFull } from './concurrency-limiter.js';
@@ -95,7 +96,17 @@ export class StorageServiceClient {
     }
   }
 
-  private async send<A>(request: StorageRequest, interpret: Interpret<A>): Promise<A> {
+  private send<A>(request: StorageRequest, interpret: Interpret<A>): Promise<A> {
+    const traces = tracing();
+    if (!traces.enabled) return this.sendNow(request, interpret, undefined);
+    const url = this.options.baseUrl + request.path;
+    return traces.child(`storage-service ${request.method} ${request.path}`, 'client',
+      { 'http.request.method': request.method, 'url.full': url, 'server.address': new URL(url).host },
+      () => this.sendNow(request, interpret, traces.outgoingHeaders()));
+  }
+
+  /** One HTTP call; `headers` carry the trace to the storage service when tracing is on. */
+  private async sendNow<A>(request: StorageRequest, interpret: Interpret<A>, headers: Record<string, string> | undefined): Promise<A> {
     if (!this.breaker.enter()) throw this.circuitOpen();
     const write = request.method !== 'GET';
     const what = `${request.method} ${request.path}`;
@@ -104,6 +115,7 @@ export class StorageServiceClient {
     try {
       const response = await this.http(this.options.baseUrl + request.path, {
         method: request.method,
+        ...(headers ? { headers } : {}),
         ...(request.query ? { searchParams: new URLSearchParams(request.query) } : {}),
         ...(request.body === undefined ? {} : { json: request.body }),
       });

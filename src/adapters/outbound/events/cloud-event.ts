@@ -1,0 +1,52 @@
+import type { LoggedEvent } from '../../../application/ports/event-log.port.js';
+import type { DomainEvent } from '../../../domain/domain-event.js';
+import { orderEventId } from '../../../domain/order-event.js';
+import { toOrderResource } from '../../inbound/http/order-views.js';
+
+export const DEFAULT_EVENTS_SOURCE = '/avakart/order-service';
+
+/** An event as a store records it: everything of a LoggedEvent but its position, which the store assigns. */
+export type EventRecord = Omit<LoggedEvent, 'position'>;
+
+/** Turns a domain event into the record stores keep: the CloudEvent rendered once, at the write. */
+export type EventRenderer = (event: DomainEvent) => EventRecord;
+
+/**
+ * CloudEvents 1.0 in structured JSON, as ../shared/avakart-events.md states it. `data.order` is the order exactly
+ * as GET /orders/{id} answers it, so consumers decode one shape.
+ */
+export function cloudEventRenderer(source: string = DEFAULT_EVENTS_SOURCE): EventRenderer {
+  return (event) => {
+    if (event.kind === 'stock-adjusted') {
+      const { id, bookId, delta, stock, reason, at } = event.adjustment;
+      const type = 'com.avakart.book.stock-adjusted';
+      const body = JSON.stringify({
+        specversion: '1.0',
+        id,
+        source,
+        type,
+        subject: bookId,
+        time: at.toISOString(),
+        datacontenttype: 'application/json',
+        data: { bookId, delta, stock, reason, adjustmentId: id },
+      });
+      return { id, type, subject: bookId, time: at, body };
+    }
+    const { order, previousStatus } = event;
+    const resource = toOrderResource(order);
+    const id = orderEventId(order);
+    const type = `com.avakart.order.${order.status}`;
+    const body = JSON.stringify({
+      specversion: '1.0',
+      id,
+      source,
+      type,
+      subject: order.id,
+      time: resource.updatedAt,
+      datacontenttype: 'application/json',
+      orderversion: order.version,
+      data: { previousStatus, order: resource },
+    });
+    return { id, type, subject: order.id, time: order.toSnapshot().updatedAt, body };
+  };
+}

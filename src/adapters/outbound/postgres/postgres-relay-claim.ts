@@ -1,0 +1,92 @@
+import pg from 'pg';
+import { DependencyFailure } from '../../../application/dependency-failure.js';
+import { describeError, type PostgresOptions } from './postgres-database.js';
+
+/** Any fixed number will do, as long as nothing else in the database takes it (the migrations take 726150311). */
+const RELAY_LOCK = 726_150_312;
+
+/** How long a held role is trusted without asking its connection whether it is still there. */
+const CHECK_EVERY_MS = 1_000;
+
+/**
+ * The relay role, one replica at a time: a session advisory lock held on a connection of its own, outside the pool,
+ * so it lasts exactly as long as that session. If the connection dies, the server ends the session and frees the
+ * lock for another replica; this one learns it from the connection's error, or from the next check, and asks
+ * again at the next claim. Closing ends the session, which lets the role go.
+ */
+export class RelayClaim {
+  private client?: pg.Client;
+  private held = false;
+  private checkedAt = 0;
+  private asking?: Promise<boolean>;
+  private closed = false;
+
+  constructor(private readonly options: PostgresOptions) {}
+
+  /** True while this process holds the role; rejects with a DependencyFailure when the database cannot say. */
+  claim(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    this.asking ??= this.ask().finally(() => {
+      this.asking = undefined;
+    });
+    return this.asking;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.asking?.catch(() => {});
+    // Ending the session frees the lock too; unlocking first means it is free by the time close resolves.
+    if (this.held) await this.client?.query('SELECT pg_advisory_unlock($1)', [RELAY_LOCK]).catch(() => {});
+    await this.drop();
+  }
+
+  private async ask(): Promise<boolean> {
+    try {
+      if (this.held && this.client) {
+        if (Date.now() - this.checkedAt >= CHECK_EVERY_MS) {
+          await this.client.query('SELECT 1');
+          this.checkedAt = Date.now();
+        }
+        return this.held;
+      }
+      const client = this.client ?? (await this.connect());
+      const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1) AS held', [RELAY_LOCK]);
+      this.held = rows[0]!.held;
+      this.checkedAt = Date.now();
+      return this.held;
+    } catch (error) {
+      // Whatever the state of that session, it is not trusted again: the next claim starts a new one.
+      await this.drop();
+      throw new DependencyFailure('database', `PostgreSQL failed: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.options.url,
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      statement_timeout: this.options.statementTimeoutMs,
+      query_timeout: this.options.statementTimeoutMs + 1_000,
+      keepAlive: true,
+      application_name: 'order-service-relay',
+    });
+    // A session the server ended (restart, failover, pg_terminate_backend) took the lock with it.
+    const lost = () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.held = false;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    this.client = client;
+    await client.connect();
+    return client;
+  }
+
+  private async drop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.held = false;
+    await client?.end().catch(() => {});
+  }
+}
