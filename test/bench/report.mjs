@@ -31,7 +31,7 @@ export function growthTable(growth) {
 }
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '–');
-const VERDICT = { true: 'MET', false: 'NOT MET', null: 'not measured' };
+const VERDICT = { true: 'MET', false: 'NOT MET', null: 'not measured', undefined: 'info' }; // undefined: a figure without a target
 
 /**
  * Every target of the issue, in groups, each { group, target, required, measured, met: true | false | null };

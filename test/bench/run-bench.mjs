@@ -8,6 +8,10 @@
 // matrix. BENCH_TOOL=autocannon|wrk, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000,
 // BENCH_BEFORE_REF=<commit> (default 115d990; none: skip storage-service@before), BENCH_PROFILE=1 (CPU profiles of
 // the services, summarised), BENCH_KEEP=1 (keep the work folder), BENCH_SERVICE_MAIN (another build, for an A/B).
+// BENCH_EVENTS=1 / 0 (default: on in a full run, off in a quick one): the events and tracing run of
+// events-bench.mjs (issues 12 and 14: create with events off at BENCH_EVENTS_REF, default c68e194, vs the feed only
+// vs the relay to NATS at BENCH_NATS_URL, on embedded and PostgreSQL; tracing on vs off; outbox-to-stream latency),
+// BENCH_EVENTS_ROUNDS (3; 1 when quick) interleaved rounds, BENCH_EVENTS_LATENCY_RATE orders/s (200).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +26,7 @@ import { runPgbenchYardstick } from './pgbench-yardstick.mjs';
 import { growthTable, judgeTargets, resultsTable, verdictTables } from './report.mjs';
 import { measureStorageOverhead } from './storage-overhead.mjs';
 import { availableTargets, isYardstick } from './targets.mjs';
+import { eventsRun } from './events-bench.mjs';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const CATALOG = fileURLToPath(new URL('../../src/infrastructure/demo-catalog.json', import.meta.url));
@@ -42,6 +47,9 @@ function readSettings() {
     growthSizes: (env.BENCH_GROWTH_SIZES ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number).filter((n) => n > 0),
     growth: env.BENCH_GROWTH !== '0',
     matrix: env.BENCH_MATRIX !== '0',
+    events: env.BENCH_EVENTS ? env.BENCH_EVENTS !== '0' : !quick,
+    eventsRounds: Math.max(1, Number(env.BENCH_EVENTS_ROUNDS ?? (quick ? 1 : 3))),
+    eventsLatencyRate: Number(env.BENCH_EVENTS_LATENCY_RATE ?? 200),
     backends: env.BENCH_BACKENDS?.split(',').map((s) => s.trim()),
     listLimit: 20,
     profile: env.BENCH_PROFILE === '1',
@@ -67,6 +75,7 @@ const runs = [];
 let growth = [];
 let storage;
 let pgbench;
+let events;
 /** By target: what its fake storage received during the create load at 64 connections (storageCallsBetween). */
 const storageCalls = {};
 const { targets, skipped } = settings.matrix ? await availableTargets(settings.backends) : { targets: [], skipped: [] };
@@ -121,6 +130,17 @@ try {
   for (const target of opened) await target.close().catch((error) => log(`stopping ${target.name}: ${error.message}`));
   removeBefore(work);
 }
+if (settings.events) {
+  try {
+    events = await eventsRun({ work, seedFile, settings, books: bookIds, users: USERS, log });
+    skipped.push(...events.skipped);
+  } catch (error) {
+    skipped.push({ name: 'events run', note: `failed: ${error.message.slice(0, 300)}` });
+    log(`events run failed: ${error.stack}`);
+  } finally {
+    removeBefore(work);
+  }
+}
 if (settings.growth && (!settings.backends || settings.backends.includes('embedded'))) {
   growth = await growthRun({ work, seedFile, sizes: settings.growthSizes, settings, books: bookIds, log });
 }
@@ -133,6 +153,7 @@ for (const r of runs) {
 machine.loadAverageAtEnd = loadavg().map((n) => +n.toFixed(2));
 machine.benchMinutes = +((Date.now() - started) / 60_000).toFixed(1);
 const verdicts = judgeTargets({ runs, growth, storageCalls, pgbench, connections: 64, skipped });
+if (events) verdicts.push(...events.verdicts);
 const caption = `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load by ${machine.tool}, `
   + `${settings.durationS}s per run, ${new Date().toISOString().slice(0, 16)}Z${settings.quick ? ' (quick run)' : ''}`;
 
@@ -146,6 +167,7 @@ for (const [name, c] of Object.entries(storageCalls)) {
 }
 if (storage) output.push(`storage-service: adds ${storage.addedP50Ms.toFixed(2)} ms at p50 over the fake's own time `
   + `(${storage.basis}); ${storage.connectionsNote}`);
+if (events) output.push(events.table);
 if (growth.length) output.push('\nGrowth run (embedded, 64 connections)\n', growthTable(growth));
 if (skipped.length) output.push('\nSkipped:', ...skipped.map((s) => `- ${s.name}: ${s.note}`));
 output.push(`\nTargets (64 connections; every ratio is to a yardstick of this run; storage-service@before is ${BEFORE_REF === 'none' ? 'not built' : BEFORE_REF})`,
@@ -161,7 +183,7 @@ const complete = !settings.quick && settings.matrix && settings.growth && !setti
 const stem = complete ? 'latest' : settings.quick ? 'quick' : 'partial';
 writeFileSync(join(RESULTS, `${stem}.json`), `${JSON.stringify({ when: new Date().toISOString(), quick: settings.quick, machine,
   settings: { ...settings, backends: settings.backends ?? 'all available', beforeRef: BEFORE_REF }, runs, growth, storageService: storage,
-  storageCallsDuringCreate: storageCalls, pgbenchYardstick: pgbench,
+  storageCallsDuringCreate: storageCalls, pgbenchYardstick: pgbench, eventsRun: events && { ...events, table: undefined },
   peakRssMiBByBackend: Object.fromEntries(opened.map((t) => [t.name, +t.hwmMiB?.toFixed(1)])), skipped, targets: verdicts }, null, 2)}\n`);
 writeFileSync(join(RESULTS, `${stem}.svg`), resultsChart({ runs, growth, caption }));
 log(`wrote ${join(RESULTS, `${stem}.json`)} and ${stem}.svg`);

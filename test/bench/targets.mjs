@@ -106,7 +106,7 @@ async function openStorageService(ctx, main) {
   }
 }
 
-async function postgresSupport() {
+export async function postgresSupport() {
   if (!existsSync(join(ROOT, 'src/adapters/outbound/postgres'))) return { ok: false, note: 'no postgres adapter in src/ yet' };
   try {
     await adminQuery('SELECT 1');
@@ -116,7 +116,7 @@ async function postgresSupport() {
   }
 }
 
-async function adminQuery(sql) {
+export async function adminQuery(sql) {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
   await client.connect();
@@ -128,16 +128,28 @@ async function adminQuery(sql) {
 }
 
 async function openPostgres(ctx) {
+  return postgresWith()(ctx);
+}
+
+/** The service on PostgreSQL in a throwaway database of its own, with `env` added, from `main` (another build). */
+export const postgresWith = (env = {}, main) => async (ctx) => {
   const name = `order_bench_${randomBytes(5).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} TEMPLATE template0`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   const drop = () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   try {
-    const service = await serviceWith({ STORAGE_BACKEND: 'postgres', DATABASE_URL: url.toString() })(ctx);
+    const service = await serviceWith({ STORAGE_BACKEND: 'postgres', DATABASE_URL: url.toString(), ...env }, main)(ctx);
     return { server: service.server, databaseUrl: url.toString(), close: async () => { await service.close(); await drop(); } };
   } catch (error) {
     await drop();
     throw error;
   }
-}
+};
+
+/** The service on the embedded store in a data folder of its own (named after the target), with `env` added. */
+export const embeddedWith = (env = {}, main) => async (ctx) => {
+  const dataDir = join(ctx.work, `${ctx.name.replace(/[^A-Za-z0-9._-]/g, '_')}-data`);
+  mkdirSync(dataDir, { recursive: true });
+  return serviceWith({ STORAGE_BACKEND: 'embedded', DATA_DIR: dataDir, ...ctx.embeddedEnv, ...env }, main)(ctx);
+};
