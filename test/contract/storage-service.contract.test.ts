@@ -3,6 +3,7 @@ import { FakeStorageService } from '../fakes/fake-storage-service.js';
 import { tempDir } from '../support/temp-dir.js';
 import { addSeedBook, testClientOptions } from '../storage-service/storage-service-harness.js';
 import type { BackendFactory } from './backend-under-test.js';
+import { catalogContract } from './catalog.contract.js';
 import { orderEventsContract } from './order-events.contract.js';
 import { orderStockContract } from './order-stock.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
@@ -20,6 +21,9 @@ const storageService: BackendFactory = {
       orders: backend.orders,
       inventory: backend.inventory,
       events: backend.events,
+      // No `catalog`: the storage service owns the books and there is nothing to seed (the seed case then checks
+      // only that the adjusted stock stands).
+      books: backend.books!,
       staleOrders: backend.staleOrders!,
       // The record as a release cut off after its status write leaves it: cancelled, its stock still held.
       interruptRelease: async (id) => {
@@ -38,3 +42,4 @@ orderRepositoryContract(storageService);
 orderStockContract(storageService);
 staleOrdersContract(storageService);
 orderEventsContract(storageService);
+catalogContract(storageService);

@@ -33,6 +33,37 @@ const firstWrite = (c: StockChange): Announced => (c.move === 'take' ? undefined
 const lastWrite = (c: StockChange): Announced =>
   c.move === 'take' ? announced(c.current?.order, c.next!) : undefined;
 
+/**
+ * A stock write of this service that is not an order's (a stock adjustment) whose outcome is not known yet. The
+ * book's next stock write, or its next exclusive task, settles it first from one read of the stock: back at
+ * `stockBefore` means it never landed, anything else that it did (exact while this process is the book's only
+ * writer, like the orders' doubts). `settle` may throw: the write that needed it then fails, and it stays pending.
+ */
+export interface PendingStockWrite {
+  readonly bookId: BookId;
+  readonly stockBefore: number;
+  settle(landed: boolean): Promise<void>;
+}
+
+/** What a task run by `exclusive` may do with its book's stock; nothing else of this process writes it meanwhile. */
+export interface BookStockAccess {
+  /** The book's stock now (as seen fresh, or read), after its doubts and pending writes are settled; undefined: no book. */
+  stock(): Promise<number | undefined>;
+  /**
+   * Writes the stock (an absolute value), which `pending` stands for until it is acknowledged: true when written,
+   * false when the book is gone. On a failure whose outcome is unknown `pending` stays, settled before the next write.
+   */
+  write(stock: number, pending: PendingStockWrite): Promise<boolean>;
+}
+
+/** A task waiting in a book's line: it runs alone, between the batches before and after it. */
+interface BookTask {
+  readonly task: (access: BookStockAccess) => Promise<void>;
+}
+
+type InLine = StockChange | BookTask;
+const isTask = (entry: InLine): entry is BookTask => 'task' in entry;
+
 export interface BookStockOptions {
   /** Changes that may wait for one book; one more is refused at once. */
   readonly maxWaitingPerBook: number;
@@ -48,8 +79,9 @@ export interface BookStockOptions {
  * settled before the book's stock is written again, and after a crash before the next process's first write.
  */
 export class BookStockSaga {
-  private readonly lines = new Map<BookId, StockChange[]>();
+  private readonly lines = new Map<BookId, InLine[]>();
   private readonly doubts: StockDoubts;
+  private readonly pending = new Map<BookId, PendingStockWrite>();
 
   constructor(
     private readonly api: StorageServiceApi,
@@ -81,28 +113,64 @@ export class BookStockSaga {
     return this.doubts.has(order.bookId, order.id);
   }
 
+  /**
+   * Runs `task` in the book's line, exclusively with respect to this process's stock writes to the book: the
+   * batches of orders queued before it have finished, those queued after it wait for it. The task is refused at
+   * once, like a change, when too many wait for the book.
+   */
+  exclusive<T>(bookId: BookId, task: (access: BookStockAccess) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: BookTask = { task: (access) => task(access).then(resolve, reject) };
+      try {
+        this.join(bookId, entry);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  /** Registers a write left in doubt by an earlier process, settled before the book's next stock write. */
+  leftPending(write: PendingStockWrite): void {
+    this.pending.set(write.bookId, write);
+  }
+
   private enqueue(change: StockChange): Promise<E.Either<OrderError, Order>> {
-    const line = this.lines.get(change.bookId);
-    if (line && line.length >= this.options.maxWaitingPerBook) {
-      const cause = new QueueFull(`${line.length} already waiting for book ${change.bookId}`);
-      return Promise.reject(new DependencyFailure(STORAGE_SERVICE, `too many stock changes waiting for book ${change.bookId}`, { cause }));
-    }
     const outcome = new Promise<E.Either<OrderError, Order>>((resolve, reject) => {
       change.resolve = resolve;
       change.reject = reject;
     });
-    if (line) line.push(change);
-    else {
-      const started = [change];
-      this.lines.set(change.bookId, started);
-      void this.drain(change.bookId, started);
+    try {
+      this.join(change.bookId, change);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return outcome;
   }
 
-  private async drain(bookId: BookId, line: StockChange[]): Promise<void> {
+  private join(bookId: BookId, entry: InLine): void {
+    const line = this.lines.get(bookId);
+    if (line && line.length >= this.options.maxWaitingPerBook) {
+      const cause = new QueueFull(`${line.length} already waiting for book ${bookId}`);
+      throw new DependencyFailure(STORAGE_SERVICE, `too many stock changes waiting for book ${bookId}`, { cause });
+    }
+    if (line) line.push(entry);
+    else {
+      const started = [entry];
+      this.lines.set(bookId, started);
+      void this.drain(bookId, started);
+    }
+  }
+
+  private async drain(bookId: BookId, line: InLine[]): Promise<void> {
     while (line.length > 0) {
-      const batch = line.splice(0);
+      const first = line[0]!;
+      if (isTask(first)) {
+        line.shift();
+        await first.task(this.access(bookId)).catch(() => undefined); // its caller has the outcome
+        continue;
+      }
+      const until = line.findIndex(isTask);
+      const batch = line.splice(0, until < 0 ? line.length : until) as StockChange[];
       try {
         await this.run(bookId, batch, line);
       } catch (error) {
@@ -112,8 +180,43 @@ export class BookStockSaga {
     this.lines.delete(bookId);
   }
 
-  private async run(bookId: BookId, batch: StockChange[], line: StockChange[]): Promise<void> {
+  private access(bookId: BookId): BookStockAccess {
+    return {
+      stock: async () => {
+        await this.settleDoubts(bookId, []);
+        await this.settlePending(bookId);
+        return this.sightings.fresh(bookId) ?? (await this.readStock(bookId));
+      },
+      write: async (stock, pending) => {
+        this.pending.set(bookId, pending);
+        this.sightings.writing(bookId);
+        try {
+          const written = await this.api.setStock(bookId, stock);
+          this.sightings.written(bookId, written ? stock : undefined);
+          this.pending.delete(bookId);
+          return written;
+        } catch (error) {
+          this.sightings.written(bookId, undefined);
+          const mayHaveLanded = !(error instanceof DependencyFailure) || error.options.outcomeUnknown === true;
+          if (!mayHaveLanded) this.pending.delete(bookId);
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** Settles the book's pending write, if any, from one read of its stock (which the batch after it may reuse). */
+  private async settlePending(bookId: BookId): Promise<void> {
+    const pending = this.pending.get(bookId);
+    if (!pending) return;
+    const stock = await this.readStock(bookId);
+    await pending.settle(stock !== undefined && stock !== pending.stockBefore);
+    if (this.pending.get(bookId) === pending) this.pending.delete(bookId);
+  }
+
+  private async run(bookId: BookId, batch: StockChange[], line: InLine[]): Promise<void> {
     await this.settleDoubts(bookId, batch);
+    await this.settlePending(bookId);
     batch.forEach(intend);
     const moving = batch.some((c) => !c.answered && c.move !== 'none');
     const stock = moving ? this.sightings.fresh(bookId) ?? (await this.readStock(bookId)) : undefined;

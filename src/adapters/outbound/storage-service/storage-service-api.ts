@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { StorageServiceClient } from './storage-service-client.js';
-import { answers, json, mapped, message, WireBook, WireOrder, WireOrderList, WireStock } from './storage-service-wire.js';
+import * as t from 'io-ts';
+import { answers, json, mapped, message, WireBook, WireBookRecord, WireOrder, WireOrderList, WireStock } from './storage-service-wire.js';
 
 const isStock = (n: number) => Number.isSafeInteger(n) && n >= 0;
 
@@ -12,12 +13,36 @@ const isStock = (n: number) => Number.isSafeInteger(n) && n >= 0;
 export class StorageServiceApi {
   constructor(private readonly client: StorageServiceClient) {}
 
-  getBook(id: string): Promise<WireBook | undefined> {
+  getBook(id: string): Promise<WireBookRecord | undefined> {
     return this.client.call(
       { method: 'GET', path: '/internal/books/get', query: { id } },
-      answers<WireBook | undefined>({
-        200: json(WireBook, (b) => (b.id !== id ? `asked for book ${id}, got ${b.id}` : undefined)),
+      answers<WireBookRecord | undefined>({
+        200: json(WireBookRecord, (b) => (b.id !== id ? `asked for book ${id}, got ${b.id}` : undefined)),
         404: message('Book not found', undefined),
+      }),
+    );
+  }
+
+  /** Every book, in no particular order. */
+  listBooks(): Promise<readonly WireBook[]> {
+    return this.client.call({ method: 'GET', path: '/internal/books/list' }, answers({ 200: json(t.array(WireBook)) }));
+  }
+
+  /** An upsert on the storage side: callers make sure the id is free first. */
+  addBook(book: WireBookRecord): Promise<void> {
+    return this.client.call(
+      { method: 'POST', path: '/internal/books/add', body: book },
+      answers({ 201: mapped(json(WireBook, (b) => (b.id !== book.id || b.quantity !== book.quantity ? `added ${book.id}, got back ${b.id}` : undefined)), () => undefined) }),
+    );
+  }
+
+  /** Replaces the whole record, quantity included; false when there is no such book. */
+  updateBook(book: WireBookRecord): Promise<boolean> {
+    return this.client.call(
+      { method: 'PUT', path: '/internal/books/update', body: book },
+      answers<boolean>({
+        201: mapped(json(WireBook, (b) => (b.id !== book.id || b.quantity !== book.quantity ? `updated ${book.id}, got back ${b.id}` : undefined)), () => true),
+        400: message('book not found', false),
       }),
     );
   }

@@ -24,6 +24,23 @@ const OUTBOX: SqliteSchema = {
        body TEXT NOT NULL,
        status TEXT NOT NULL
      ) STRICT;`,
+    // The catalog over the storage service (StorageServiceCatalog): the versions the storage service does not keep,
+    // and the ledger of stock adjustments, each `pending` from before its stock write until its outcome is known.
+    `CREATE TABLE book_versions (
+       book_id TEXT PRIMARY KEY,
+       version INTEGER NOT NULL CHECK (version >= 1)
+     ) STRICT;
+     CREATE TABLE stock_adjustments (
+       id TEXT PRIMARY KEY,
+       book_id TEXT NOT NULL,
+       delta INTEGER NOT NULL CHECK (delta <> 0),
+       stock_before INTEGER NOT NULL CHECK (stock_before >= 0),
+       stock_after INTEGER NOT NULL CHECK (stock_after >= 0),
+       reason TEXT NOT NULL,
+       at INTEGER NOT NULL,
+       state TEXT NOT NULL CHECK (state IN ('pending', 'applied'))
+     ) STRICT;
+     CREATE INDEX stock_adjustments_by_book ON stock_adjustments (book_id, at DESC, id DESC);`,
   ],
 };
 
@@ -60,7 +77,8 @@ export class StorageServiceOutbox {
   private readonly unknownListeners: Array<() => void> = [];
 
   private constructor(
-    private readonly store: SqliteDatabase,
+    /** The local file itself, which the catalog's versions and ledger share (StorageServiceCatalog). */
+    readonly store: SqliteDatabase,
     private readonly render: EventRenderer,
     private readonly graceMs: number,
   ) {

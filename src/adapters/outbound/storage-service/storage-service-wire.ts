@@ -6,6 +6,13 @@ import type { Interpret } from './storage-service-client.js';
 export const WireBook = t.exact(t.type({ id: t.string, title: t.string, author: t.string, price: t.number, quantity: t.number }));
 export type WireBook = t.TypeOf<typeof WireBook>;
 
+/** A Book with what is not ours but must survive a `books/update`, which replaces the whole record. */
+export const WireBookRecord = t.exact(t.intersection([
+  t.type({ id: t.string, title: t.string, author: t.string, price: t.number, quantity: t.number }),
+  t.partial({ seller_id: t.string, description: t.string }),
+]));
+export type WireBookRecord = t.TypeOf<typeof WireBookRecord>;
+
 /** The storage Order: everything it can hold. `price` is the order total in currency units. */
 export const WireOrder = t.exact(
   t.type({

@@ -4,6 +4,7 @@ import { BookStockSaga } from './book-stock-saga.js';
 import { IntentSettler } from './intent-settler.js';
 import { FRESH_STOCK_MS, StockSightings } from './stock-sightings.js';
 import { StorageServiceApi } from './storage-service-api.js';
+import { StorageServiceCatalog } from './storage-service-catalog.adapter.js';
 import { StorageServiceClient, type StorageClientOptions } from './storage-service-client.js';
 import { StorageServiceInventory } from './storage-service-inventory.adapter.js';
 import { OrderRecords } from './storage-order-records.js';
@@ -29,7 +30,8 @@ export interface StorageServiceOptions extends StorageClientOptions {
 }
 
 /**
- * The AvaKart storage service over HTTP. It owns the books, so there is no catalog to seed; it has nowhere to keep
+ * The AvaKart storage service over HTTP. It owns the books, so there is no catalog to seed (operators manage them
+ * through `books`, StorageServiceCatalog); it has nowhere to keep
  * idempotency keys, so those stay in process, and nowhere to keep events, so those go through a local outbox
  * under DATA_DIR. Opening makes no call: the service starts while the storage service is down, and /health/ready
  * says so until it answers.
@@ -51,6 +53,8 @@ export function openStorageServiceBackend(options: StorageServiceOptions): Stora
     orders: new StorageServiceOrderRepository(records, stock, outbox),
     events: outbox.events,
     inventory: new StorageServiceInventory(api, sightings),
+    // Books and stock adjustments, inside the saga's per-book line (versions and the ledger in the local outbox).
+    books: new StorageServiceCatalog(api, stock, outbox),
     staleOrders: new StorageServiceStaleOrders(records, outbox),
     check: async () => {
       outbox.ping();
