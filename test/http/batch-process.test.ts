@@ -36,6 +36,11 @@ describe.each(LOCAL_BACKENDS)('POST /orders/batch-process on the %s backend', (n
     // The saga of the version before this one recorded orders pending first: one it never confirmed.
     const left = anOrder({ bookId: bookId('settle'), userId: userId('stuck'), now: clock.now() });
     await backend.orders.place(left, () => left);
+    // Stock moved by hand in between: the invariant counts the ledger too.
+    const adjust = (delta: number) => request(service.url, 'POST', '/books/settle/stock-adjustments', { delta, reason: 'recount' });
+    expect((await adjust(7)).status).toBe(201);
+    expect((await adjust(-3)).status).toBe(201);
+    expect((await adjust(-1000)).status).toBe(409);
 
     const early = await settle();
     expect(early.body).toMatchObject({ expired: 0, released: 0 }); // the pending order is not yet abandoned
