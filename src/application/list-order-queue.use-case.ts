@@ -1,6 +1,7 @@
 import type { OrderStatus } from '../domain/order-status.js';
 import type { OrderListPosition, OrderRepository } from '../domain/ports/order-repository.port.js';
 import { MAX_PAGE_SIZE, pageOf, type OrderPage } from './list-user-orders.use-case.js';
+import { pageSize } from './paging.js';
 
 export interface ListOrderQueueQuery {
   /** Absent: orders in every status. */
@@ -18,7 +19,7 @@ export class ListOrderQueue {
   constructor(private readonly orders: OrderRepository) {}
 
   async execute(query: ListOrderQueueQuery): Promise<OrderPage> {
-    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE_SIZE);
+    const limit = pageSize(query.limit, MAX_PAGE_SIZE);
     return pageOf(await this.orders.listByStatus(query.status, limit + 1, query.after), limit);
   }
 }

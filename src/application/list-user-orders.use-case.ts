@@ -1,7 +1,7 @@
 import type { UserId } from '../domain/identifiers.js';
 import type { Order } from '../domain/order.js';
 import type { OrderListPosition, OrderRepository } from '../domain/ports/order-repository.port.js';
-import { pageFrom } from './paging.js';
+import { pageFrom, pageSize } from './paging.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -27,7 +27,7 @@ export class ListUserOrders {
   constructor(private readonly orders: OrderRepository) {}
 
   async execute(query: ListUserOrdersQuery): Promise<OrderPage> {
-    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_PAGE_SIZE);
+    const limit = pageSize(query.limit, MAX_PAGE_SIZE);
     return pageOf(await this.orders.listByUser(query.userId, limit + 1, query.after), limit);
   }
 }

@@ -3,20 +3,19 @@ import type { AdjustmentPosition, AdjustmentRefusal, CatalogBook, StockAdjustmen
 import type { BookId } from '../domain/identifiers.js';
 import type { BookPut, CatalogPort, PutBookOutcome } from '../domain/ports/catalog.port.js';
 import type { Clock } from '../domain/ports/clock.port.js';
-import { pageFrom, type Page } from './paging.js';
+import { pageFrom, pageSize, type Page } from './paging.js';
 
 export const DEFAULT_BOOK_PAGE = 50;
 export const MAX_BOOK_PAGE = 200;
 
 
-const clamp = (limit: number) => Math.min(Math.max(1, Math.trunc(limit)), MAX_BOOK_PAGE);
 
 /** The catalog, by id, a page at a time. */
 export class ListBooks {
   constructor(private readonly books: CatalogPort) {}
 
   async execute(query: { readonly limit: number; readonly after?: BookId }): Promise<Page<CatalogBook, BookId>> {
-    const limit = clamp(query.limit);
+    const limit = pageSize(query.limit, MAX_BOOK_PAGE);
     return pageFrom(await this.books.listBooks(limit + 1, query.after), limit, (book) => book.id);
   }
 }
@@ -68,7 +67,7 @@ export class ListStockAdjustments {
 
   async execute(query: { readonly bookId: BookId; readonly limit: number; readonly after?: AdjustmentPosition }):
     Promise<Page<StockAdjustment, AdjustmentPosition> | undefined> {
-    const limit = clamp(query.limit);
+    const limit = pageSize(query.limit, MAX_BOOK_PAGE);
     const found = await this.books.listAdjustments(query.bookId, limit + 1, query.after);
     return found && pageFrom(found, limit, (last) => ({ at: last.at, id: last.id }));
   }

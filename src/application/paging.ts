@@ -10,3 +10,6 @@ export function pageFrom<T, P>(found: readonly T[], limit: number, positionOf: (
   const items = found.slice(0, limit);
   return { items, next: positionOf(items[items.length - 1]!) };
 }
+
+/** A page size from 1 to `max`, whatever the caller asked for. */
+export const pageSize = (limit: number, max: number): number => Math.min(Math.max(1, Math.trunc(limit)), max);

@@ -1,4 +1,5 @@
 import type { EventLog, FeedRead } from './ports/event-log.port.js';
+import { pageSize } from './paging.js';
 
 export const DEFAULT_EVENT_PAGE = 100;
 export const MAX_EVENT_PAGE = 500;
@@ -20,7 +21,7 @@ export class ReadEvents {
   constructor(private readonly log: EventLog) {}
 
   async execute(query: ReadEventsQuery): Promise<FeedRead> {
-    const limit = Math.min(Math.max(1, Math.trunc(query.limit)), MAX_EVENT_PAGE);
+    const limit = pageSize(query.limit, MAX_EVENT_PAGE);
     const first = await this.log.read(query.after, limit);
     if (first.kind !== 'page' || first.events.length > 0 || query.waitMs <= 0) return first;
     await this.log.waitForEvents(first.next, Math.min(query.waitMs, MAX_EVENT_WAIT_MS), query.signal);
