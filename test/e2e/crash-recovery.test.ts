@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { CRASHING_ENTRY, crashingRequest } from '../support/crash-at.js';
 import { tempDir } from '../support/temp-dir.js';
 import { request } from '../support/test-service.js';
 
-const CRASHING_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../support/crash-at-step.mjs');
 const SEEDED = 40;
 
 /**
@@ -13,7 +12,7 @@ const SEEDED = 40;
  * answered; then a restart and recovery: what was written is whole (order and stock together), nothing
  * acknowledged is lost, and the stock invariant holds.
  */
-describe.each(['after-place', 'after-status'])('kill -9 %s, then recovery (embedded store)', (step) => {
+describe.each(['after-place', 'after-status'] as const)('kill -9 %s, then recovery (embedded store)', (step) => {
   const dir = tempDir();
   const seed = join(dir.path, 'catalog.json');
   const env = { STORAGE_BACKEND: 'embedded', DATA_DIR: join(dir.path, 'data'), INVENTORY_SEED_FILE: seed, PENDING_ORDER_TIMEOUT_SECONDS: '1' };
@@ -31,13 +30,7 @@ describe.each(['after-place', 'after-status'])('kill -9 %s, then recovery (embed
     const kept = await request(running.url, 'POST', '/orders', { bookId: 'k9', userId: 'kept', quantity: 3 });
     expect(kept.status).toBe(201);
     const url = running.url;
-    const dying = step === 'after-status'
-      ? (async () => {
-          const victim = await request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
-          expect(victim.status).toBe(201);
-          return request(url, 'PUT', `/orders/${victim.body.id}/status`, { status: 'cancelled' });
-        })()
-      : request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
+    const dying = crashingRequest(url, step, 'k9');
     await expect(dying).rejects.toThrow(); // the connection dies with the process
     expect(await running.exited).toBe('SIGKILL');
 

@@ -3,18 +3,9 @@ import { DependencyFailure } from '../../src/application/dependency-failure.js';
 import { openMemoryBackend } from '../../src/adapters/outbound/memory/memory.backend.js';
 import { decodeConfig } from '../../src/infrastructure/config.js';
 import type { RunningService } from '../../src/infrastructure/server.js';
+import { sample } from '../support/prometheus.js';
 import { request, startTestService } from '../support/test-service.js';
 
-/** The value of one sample in Prometheus text, matched by name and by the labels given (others may differ). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
 
 const scrape = async (service: RunningService) => {
   const response = await request(service.url, 'GET', '/metrics');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { RunningService } from '../../src/infrastructure/server.js';
+import { sample } from '../support/prometheus.js';
 import { request } from '../support/test-service.js';
 
 export interface StreamMessage {
@@ -67,14 +68,7 @@ export async function feedEvents(service: RunningService): Promise<FeedEvent[]> 
 
 /** The value of one sample of Prometheus text. */
 export async function metric(service: RunningService, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = (await request(service.url, 'GET', '/metrics')).text;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
-  }
-  return undefined;
+  return sample((await request(service.url, 'GET', '/metrics')).text, name, labels);
 }
 
 export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {

@@ -1,25 +1,13 @@
-import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { FakeStorageService } from '../fakes/fake-storage-service.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { CRASHING_ENTRY, crashingRequest } from '../support/crash-at.js';
 import { tempDir } from '../support/temp-dir.js';
+import { untilPasses } from '../support/retry.js';
 import { request } from '../support/test-service.js';
 import { expectEventsMatchStorage, intentsLeft, unitsHeld } from './storage-service-harness.js';
 
-const CRASHING_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../support/crash-at-step.mjs');
 
-async function eventually(check: () => Promise<void>, withinMs = 5_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(50);
-    }
-  }
-}
+const eventually = (check: () => Promise<void>, withinMs = 5_000) => untilPasses(check, withinMs);
 
 /**
  * kill -9 right after the storage service acknowledged the last write of a placement, or of a cancel, before the
@@ -27,7 +15,7 @@ async function eventually(check: () => Promise<void>, withinMs = 5_000): Promise
  * is left. The next process finds the record holding the change and commits the event, with no recovery run;
  * every other change has its event, and none is of a change the storage service does not hold.
  */
-describe.each(['after-place', 'after-status'])('kill -9 %s, then a restart (storage-service backend)', (step) => {
+describe.each(['after-place', 'after-status'] as const)('kill -9 %s, then a restart (storage-service backend)', (step) => {
   const dir = tempDir('order-outbox-');
   let fake: FakeStorageService;
   let running: ServiceProcess | undefined;
@@ -47,13 +35,7 @@ describe.each(['after-place', 'after-status'])('kill -9 %s, then a restart (stor
     running = await spawnService({ ...env, CRASH_AT: step }, 15_000, CRASHING_ENTRY);
     const url = running.url;
     expect((await request(url, 'POST', '/orders', { bookId: 'k9', userId: 'kept', quantity: 3 })).status).toBe(201);
-    const dying = step === 'after-status'
-      ? (async () => {
-          const victim = await request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
-          expect(victim.status).toBe(201);
-          return request(url, 'PUT', `/orders/${victim.body.id}/status`, { status: 'cancelled' });
-        })()
-      : request(url, 'POST', '/orders', { bookId: 'k9', userId: 'crash', quantity: 5 });
+    const dying = crashingRequest(url, step, 'k9');
     await expect(dying).rejects.toThrow();
     expect(await running.exited).toBe('SIGKILL');
     const crashed = [...fake.orders.values()].find((o) => o.user_id === 'crash')!;

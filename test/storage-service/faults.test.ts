@@ -1,5 +1,6 @@
 import type { StorageServiceOptions } from '../../src/adapters/outbound/storage-service/storage-service.backend.js';
 import type { Fault } from '../fakes/fake-storage-service.js';
+import { untilPasses } from '../support/retry.js';
 import { request } from '../support/test-service.js';
 import {
   confirmedWithoutStock, expectEventsMatchStorage, expectServiceUnavailable, placeOrder, placeOrderEventually, startStack, unitsHeld,
@@ -30,18 +31,7 @@ const CANCEL_WRITES = [
 
 const STOCK = 5;
 
-/** Retries `check` until it passes, for up to `withinMs`. */
-async function eventually(check: () => Promise<void>, withinMs = 3_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+const eventually = (check: () => Promise<void>, withinMs = 3_000) => untilPasses(check, withinMs);
 
 describe('storage-service backend under injected faults', () => {
   let stack: Stack;
