@@ -1,4 +1,5 @@
 import { EVENT_TYPES } from '../../outbound/nats/event-subjects.js';
+import { CLOUD_EVENT_REQUIRED, cloudEventAttributes, orderChangeData, orderVersion, stockAdjustedData } from './cloud-event.schemas.js';
 import { schemas as openApiSchemas } from './openapi.schemas.js';
 
 export interface AsyncApiSettings {
@@ -21,49 +22,17 @@ const schemas = {
   OrderStatus: openApiSchemas.OrderStatus,
   Order: order,
   CloudEvent: {
-    type: 'object', description: 'CloudEvents 1.0, structured JSON mode.',
-    required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data'],
-    properties: {
-      specversion: { const: '1.0' },
-      id: { type: 'string', description: 'Unique per event and the same on every delivery (feed, broker, retries): deduplicate on it.' },
-      source: { type: 'string', description: 'EVENTS_SOURCE, by default /avakart/order-service.' },
-      type: { type: 'string', pattern: '^com\\.avakart\\.' },
-      subject: { type: 'string', description: 'The order id (the book id for a stock adjustment).' },
-      time: { type: 'string', format: 'date-time', description: 'When the change was made (UTC, milliseconds).' },
-      datacontenttype: { const: 'application/json' },
-    },
+    type: 'object', description: 'CloudEvents 1.0, structured JSON mode.', required: CLOUD_EVENT_REQUIRED, properties: cloudEventAttributes,
   },
   OrderEvent: {
     allOf: [ref('CloudEvent'), {
-      type: 'object', required: ['orderversion', 'data'],
-      properties: {
-        orderversion: { type: 'integer', minimum: 1, description: "The order's version after the change; increases per order." },
-        data: {
-          type: 'object', required: ['previousStatus', 'order'],
-          properties: {
-            previousStatus: { oneOf: [ref('OrderStatus'), { type: 'null' }], description: "The status the order left; null for an order's first event." },
-            order: ref('Order'),
-          },
-        },
-      },
+      type: 'object', required: ['orderversion', 'data'], properties: { orderversion: orderVersion, data: orderChangeData },
     }],
   },
   StockAdjustedEvent: {
     allOf: [ref('CloudEvent'), {
       type: 'object', required: ['data'],
-      properties: {
-        type: { const: 'com.avakart.book.stock-adjusted' },
-        data: {
-          type: 'object', required: ['bookId', 'delta', 'stock', 'reason', 'adjustmentId'],
-          properties: {
-            bookId: ref('Identifier'),
-            delta: { type: 'integer', description: 'Copies added (positive) or taken (negative).' },
-            stock: { type: 'integer', minimum: 0, description: 'The stock after the adjustment.' },
-            reason: { type: 'string' },
-            adjustmentId: { type: 'string' },
-          },
-        },
-      },
+      properties: { type: { const: 'com.avakart.book.stock-adjusted' }, data: stockAdjustedData },
     }],
   },
   NatsHeaders: {

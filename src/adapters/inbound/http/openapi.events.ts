@@ -1,6 +1,7 @@
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../application/list-user-orders.use-case.js';
 import { DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE, MAX_EVENT_WAIT_MS } from '../../../application/read-events.use-case.js';
 import { ORDER_STATUSES } from '../../../domain/order-status.js';
+import { CLOUD_EVENT_REQUIRED, cloudEventAttributes, orderChangeData, orderVersion, stockAdjustedData } from './cloud-event.schemas.js';
 import { json, openOperation, problems, securedOperation, withRequestId } from './openapi.schemas.js';
 
 /*
@@ -9,38 +10,15 @@ import { json, openOperation, problems, securedOperation, withRequestId } from '
  */
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const timestamp = { type: 'string', format: 'date-time' };
 
 export const eventSchemas = {
   CloudEvent: {
     type: 'object', description: 'A CloudEvents 1.0 event in structured JSON (../shared/avakart-events.md). Fields may be added, never removed.',
-    required: ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'data'],
-    properties: {
-      specversion: { const: '1.0' },
-      id: { type: 'string', description: 'Unique per event, the same on every delivery: deduplicate on it.' },
-      source: { type: 'string', description: 'EVENTS_SOURCE, by default /avakart/order-service.' },
-      type: { type: 'string', pattern: '^com\\.avakart\\.(order\\.[a-z]+|book\\.stock-adjusted)$', examples: ['com.avakart.order.confirmed'] },
-      subject: { type: 'string', description: 'The order id; the book id for com.avakart.book.stock-adjusted.' },
-      time: { ...timestamp, description: 'When the change was made.' },
-      datacontenttype: { const: 'application/json' },
-      orderversion: { type: 'integer', minimum: 1, description: "The order's version after the change; order events only." },
-      data: { anyOf: [ref('OrderChange'), ref('StockAdjustment')] },
-    },
+    required: CLOUD_EVENT_REQUIRED,
+    properties: { ...cloudEventAttributes, orderversion: orderVersion, data: { anyOf: [ref('OrderChange'), ref('StockAdjustment')] } },
   },
-  OrderChange: {
-    type: 'object', required: ['previousStatus', 'order'],
-    properties: {
-      previousStatus: { anyOf: [ref('OrderStatus'), { type: 'null' }], description: "The status left; null for an order's first event." },
-      order: ref('Order'),
-    },
-  },
-  StockAdjustment: {
-    type: 'object', required: ['bookId', 'delta', 'stock', 'reason', 'adjustmentId'],
-    properties: {
-      bookId: ref('Identifier'), delta: { type: 'integer' }, stock: { type: 'integer', minimum: 0 },
-      reason: { type: 'string' }, adjustmentId: { type: 'string' },
-    },
-  },
+  OrderChange: orderChangeData,
+  StockAdjustment: stockAdjustedData,
   EventPage: {
     type: 'object', additionalProperties: false, required: ['events', 'nextCursor'],
     properties: {
