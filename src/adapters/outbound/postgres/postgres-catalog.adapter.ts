@@ -2,7 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { decideBookPut, type AdjustmentPosition, type AdjustmentRefusal, type CatalogBook, type StockAdjustment } from '../../../domain/book-catalog.js';
 import type { BookId } from '../../../domain/identifiers.js';
 import type { BookPut, CatalogPort, PutBookOutcome, StockAdjustmentRequest } from '../../../domain/ports/catalog.port.js';
-import { isConflict, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
+import { CONFLICT_ATTEMPTS, isConflict, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
 import { BOOK_COLUMNS, toCatalogBook, type BookRow, type PostgresInventory } from './postgres-inventory.adapter.js';
 import { quietOutbox, type Outbox } from './postgres-outbox.js';
 import { toAdjustment, type LedgerRow } from '../catalog/ledger-row.js';
@@ -28,7 +28,6 @@ const ENTRIES_AFTER = `SELECT ${LEDGER_COLUMNS} FROM stock_adjustments WHERE boo
 export const CATALOG_SQL = { FIRST_BOOKS, BOOKS_AFTER, FIRST_ENTRIES, ENTRIES_AFTER } as const;
 
 
-const ATTEMPTS = 3;
 
 /**
  * The catalog as operators manage it, in `books` and the `stock_adjustments` ledger. A put and an adjustment each
@@ -60,12 +59,12 @@ export class PostgresCatalog implements CatalogPort {
       try {
         outcome = await this.db.transaction((sql) => putLocked(sql, put));
       } catch (error) {
-        if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
+        if (!isConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
         continue;
       }
       if (outcome) return outcome;
       // Lost a race to create it: the book exists now, and books are never deleted, so once more decides it.
-      if (attempt >= ATTEMPTS) throw new Error(`book ${put.id} was neither found nor created`);
+      if (attempt >= CONFLICT_ATTEMPTS) throw new Error(`book ${put.id} was neither found nor created`);
     }
   }
 

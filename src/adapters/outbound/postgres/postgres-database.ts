@@ -177,6 +177,24 @@ export function sqlStateOf(error: unknown): string | undefined {
 /** Serialization failures and deadlocks: the server rolled the transaction back, and running it again is safe. */
 export const isConflict = (error: unknown): boolean => ['40001', '40P01'].includes(sqlStateOf(error) ?? '');
 
+/** Transactions run up to this often when the server rolls them back for a conflict. */
+export const CONFLICT_ATTEMPTS = 3;
+
+/**
+ * Runs `transaction` again, from the start, each time the server rolled it back for a conflict, up to
+ * CONFLICT_ATTEMPTS in all; any other failure, or the last conflict, is thrown. `transaction` must be safe to run
+ * again: it decides on what it reads inside.
+ */
+export async function retryingConflicts<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (!isConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
+}
+
 export function describeError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   return [code, message].filter(Boolean).join(' ') || String(error);

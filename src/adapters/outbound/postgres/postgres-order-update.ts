@@ -7,7 +7,7 @@ import { holdsStock } from '../../../domain/order-status.js';
 import type { OrderChange } from '../../../domain/ports/order-repository.port.js';
 import { orderColumnsOf, toOrder, type OrderRow } from '../order-columns.js';
 import { stockMoveFor, type HoldState } from '../stock-follows-status.js';
-import { isConflict, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
+import { retryingConflicts, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
 import { INSERT_EVENTS, packEvent, type Outbox } from './postgres-outbox.js';
 
 const COLUMNS = orderColumnsOf('o');
@@ -72,8 +72,6 @@ interface WriteRow {
   available: number | null;
 }
 
-const ATTEMPTS = 3;
-
 /**
  * `OrderRepository.update` in one transaction and two round trips: BEGIN with the order's row lock and hold, then
  * the order's new row with its stock move and its event, and COMMIT. The row lock holds off every other replica's
@@ -90,16 +88,10 @@ export async function updateOrder(
   change: OrderChange,
   outbox: Outbox,
 ): Promise<E.Either<OrderError, Order>> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const result = await db.transaction((sql) => changeLocked(sql, id, change, outbox), E.isRight);
-      if (E.isRight(result)) outbox.committed();
-      return result;
-    } catch (error) {
-      // `change` is pure, so running it again on a fresh read after the server rolled back is safe.
-      if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
-    }
-  }
+  // `change` is pure, so running it again on a fresh read after the server rolled back is safe.
+  const result = await retryingConflicts(() => db.transaction((sql) => changeLocked(sql, id, change, outbox), E.isRight));
+  if (E.isRight(result)) outbox.committed();
+  return result;
 }
 
 async function changeLocked(

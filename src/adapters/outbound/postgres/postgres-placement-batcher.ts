@@ -1,7 +1,7 @@
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Order } from '../../../domain/order.js';
 import type { StockRefusal } from '../../../domain/ports/order-repository.port.js';
-import { isConflict, sqlStateOf, type PostgresDatabase } from './postgres-database.js';
+import { CONFLICT_ATTEMPTS, isConflict, sqlStateOf, type PostgresDatabase } from './postgres-database.js';
 import type { Outbox } from './postgres-outbox.js';
 import { placeInOneTransaction, type Placement } from './postgres-placement-batch.js';
 
@@ -18,7 +18,6 @@ interface Waiting extends Placement {
 }
 
 /** How often a batch the server rolled back for a conflict (deadlock, serialization failure) is run again. */
-const ATTEMPTS = 3;
 
 /**
  * Group commit for placements. Everything placed in one turn of the event loop goes out in one transaction; while
@@ -66,7 +65,7 @@ export class PlacementBatcher {
       this.outbox.committed();
       outcomes.forEach((outcome, i) => ('answer' in outcome ? batch[i]!.resolve(outcome.answer) : batch[i]!.reject(outcome.error)));
     } catch (error) {
-      if (isConflict(error) && attempt < ATTEMPTS) return this.settle(batch, attempt + 1);
+      if (isConflict(error) && attempt < CONFLICT_ATTEMPTS) return this.settle(batch, attempt + 1);
       // One order's data or constraint (a duplicate id) must not fail the others: halves are placed again, in
       // arrival order, until the culprit is alone.
       if (batch.length > 1 && isOnePlacementsFault(error)) {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { decideAdjustment, stockAdjusted, type AdjustmentRefusal, type StockAdjustment } from '../../../domain/book-catalog.js';
 import { bookNotFound } from '../../../domain/order-error.js';
 import type { StockAdjustmentRequest } from '../../../domain/ports/catalog.port.js';
-import { isConflict, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
+import { retryingConflicts, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
 import { INSERT_EVENTS, packEvent, type Outbox } from './postgres-outbox.js';
 
 // Adjustments of one book queue here first, one at a time (why: see adjustStock). The two-key form keeps these
@@ -25,8 +25,6 @@ const WRITE = `WITH moved AS (
 
 /** The adjustment's statements, for the query-plan checks in test/postgres. */
 export const STOCK_ADJUSTMENT_SQL = { QUEUE, LOCK_BOOK, LATEST_ENTRY } as const;
-
-const ATTEMPTS = 3;
 
 /**
  * `CatalogPort.adjustStock` in one transaction and two round trips: BEGIN with the book's locks and its newest
@@ -51,15 +49,9 @@ export async function adjustStock(
   request: StockAdjustmentRequest,
   outbox: Outbox,
 ): Promise<E.Either<AdjustmentRefusal, StockAdjustment>> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const result = await db.transaction((sql) => adjustLocked(sql, request, outbox), E.isRight);
-      if (E.isRight(result)) outbox.committed();
-      return result;
-    } catch (error) {
-      if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
-    }
-  }
+  const result = await retryingConflicts(() => db.transaction((sql) => adjustLocked(sql, request, outbox), E.isRight));
+  if (E.isRight(result)) outbox.committed();
+  return result;
 }
 
 async function adjustLocked(
