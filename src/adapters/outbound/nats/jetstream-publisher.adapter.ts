@@ -1,9 +1,9 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { tracing } from '../../tracing.js';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { tracing } from '../../tracing.js';
 import type { LoggedEvent } from '../../../application/ports/event-log.port.js';
 import { PublishFailed, type EventPublisher } from '../../../application/ports/event-publisher.port.js';
 import { natsConnectOptions } from './nats-servers.js';
+import { PublishAcks } from './publish-acks.js';
 import { reasonOf, streamKeeper, type StreamStatus } from './event-stream.js';
 import { subjectFor } from './event-subjects.js';
 
@@ -50,7 +50,7 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
   };
   let closed = false;
   let nc: NatsConnection | undefined;
-  let js: JetStreamClient | undefined;
+  let acks: PublishAcks | undefined;
   let up = false;
   const stopDialling = new AbortController();
 
@@ -62,6 +62,7 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
       if (status.type === 'disconnect') {
         up = false;
         stream.forget();
+        acks?.failAll('connection lost');
         report({ kind: 'disconnected', detail: 'connection lost; reconnecting' });
       } else if (status.type === 'reconnect') {
         up = true;
@@ -70,8 +71,9 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
       }
     }
     // The client gave up on this connection (it does after repeated authentication failures): dial anew.
-    if (closed) return;
     up = false;
+    acks?.close();
+    if (closed) return;
     stream.forget();
     report({ kind: 'disconnected', detail: 'connection closed; connecting again' });
     dialling = dial();
@@ -93,7 +95,7 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
         });
         if (closed) return void (await connection.close());
         nc = connection;
-        js = jetstream(connection, { timeout: publishTimeoutMs });
+        acks = new PublishAcks(connection, publishTimeoutMs);
         up = true;
         report({ kind: 'connected', server: connection.getServer() });
         stream.ensure(connection).catch(() => {}); // at start-up, as the contract says, not at the first event
@@ -113,11 +115,12 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
     async publish(event: LoggedEvent): Promise<void> {
       const subject = subjectFor(options.subjectPrefix, event.type);
       if (!subject) throw new PublishFailed('unroutable', `no subject for event type ${event.type}`);
-      if (closed || !up || !nc || !js) throw new PublishFailed('not-connected', 'not connected to NATS');
+      if (closed || !up || !nc || !acks) throw new PublishFailed('not-connected', 'not connected to NATS');
       await stream.ensure(nc);
       const head = headers();
       head.set('Content-Type', CONTENT_TYPE);
-      const send = () => js!.publish(subject, event.body, { msgID: event.id, headers: head, timeout: publishTimeoutMs });
+      head.set('Nats-Msg-Id', event.id);
+      const send = () => acks!.publish(subject, event.body, head);
       try {
         const traces = tracing();
         if (!traces.enabled) await send();
@@ -136,6 +139,7 @@ export function openJetStreamPublisher(options: JetStreamPublisherOptions): JetS
       closed = true;
       stopDialling.abort();
       await dialling;
+      acks?.close();
       await nc?.close();
     },
   };
