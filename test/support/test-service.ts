@@ -35,11 +35,21 @@ export async function request(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<JsonResponse> {
-  const response = await fetch(base + path, {
+  const send = () => fetch(base + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
+  let response: Response;
+  try {
+    response = await send();
+  } catch (error) {
+    // A kept-alive connection the server closed as idle just as this request went out on it (client and server
+    // share this process's event loop, so one late timer can let both sides act on it): a GET is sent again, as
+    // HTTP clients do. A service that is gone refuses the second attempt too.
+    if (method !== 'GET' || (error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    response = await send();
+  }
   const text = await response.text();
   let parsed: unknown;
   try {
