@@ -23,8 +23,6 @@ export type RelayRound =
       readonly deferred: number;
       /** Nothing is known to wait: the next round would find only what commits from now on. */
       readonly caughtUp: boolean;
-      /** The position of the last event read, to wait for what commits after it. */
-      readonly last?: string;
     };
 
 /**
@@ -46,11 +44,12 @@ export class RelayEvents {
     const waiting = await this.log.unpublished(this.batch);
     const round = firstOfEachSubject(waiting);
     const outcomes = await Promise.allSettled(round.map((event) => this.publisher.publish(event)));
-    const acknowledged: string[] = [];
+    const acknowledged: LoggedEvent[] = [];
     const failures: RelayFailure[] = [];
     outcomes.forEach((outcome, i) => {
-      const { id, subject } = round[i]!;
-      if (outcome.status === 'fulfilled') acknowledged.push(id);
+      const event = round[i]!;
+      const { id, subject } = event;
+      if (outcome.status === 'fulfilled') acknowledged.push(event);
       else failures.push({ id, subject, reason: failureReason(outcome.reason), detail: describe(outcome.reason) });
     });
     if (acknowledged.length) await this.log.markPublished(acknowledged, this.clock.now());
@@ -61,7 +60,6 @@ export class RelayEvents {
       failures,
       deferred,
       caughtUp: waiting.length < this.batch && deferred === 0 && failures.length === 0,
-      ...(waiting.length ? { last: waiting[waiting.length - 1]!.position } : {}),
     };
   }
 }

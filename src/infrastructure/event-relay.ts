@@ -12,12 +12,15 @@ export interface EventRelayTuning {
   readonly backoffBaseMs?: number;
   readonly backoffCapMs?: number;
   /**
-   * Caught up: the longest wait for a commit before looking again. It bounds what a missed wake-up costs (a commit
-   * of another replica rings no bell here, and a store's signal may fire between its check and its wait).
+   * Caught up: the longest wait for a commit of this process before looking again, which is how the commits of
+   * other replicas (which ring no bell here) are found.
    */
   readonly idleMs?: number;
-  /** Caught up before any event was seen, so there is no position to wait after: how often to look. */
-  readonly idlePollMs?: number;
+  /**
+   * Caught up: the least time from the start of one round to the start of the next. Under a steady trickle of
+   * commits every round would otherwise carry one or two events, and cost the store two statements each.
+   */
+  readonly roundGapMs?: number;
   /** Another replica relays: how often to ask for the role again. */
   readonly standbyMs?: number;
   readonly random?: () => number;
@@ -59,8 +62,8 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
 
   const loop = async () => {
     let failedRounds = 0;
-    let last: string | undefined;
     while (!stopping.signal.aborted) {
+      const startedAt = Date.now();
       let round: RelayRound;
       let failure: { readonly reason: string; readonly detail: string; readonly failed?: number } | undefined;
       try {
@@ -74,7 +77,6 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         await pause(options.standbyMs ?? 2_000, stopping.signal);
         continue;
       }
-      last = round.last ?? last;
       relayedSinceLogged += round.published;
       metrics?.published(round.published);
       for (const { reason } of round.failures) metrics?.failed(reason);
@@ -98,8 +100,9 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         continue;
       }
       enter('caught up');
-      if (last === undefined) await pause(options.idlePollMs ?? 100, stopping.signal);
-      else await events.waitForEvents(last, options.idleMs ?? 250, stopping.signal);
+      await events.waitForUnpublished(options.idleMs ?? 100, stopping.signal);
+      const gapMs = startedAt + (options.roundGapMs ?? 5) - Date.now();
+      if (gapMs > 0) await pause(gapMs, stopping.signal);
     }
   };
   // The loop never ends but by stop(): a fault of its own (a bug) is logged and the loop started again.

@@ -183,12 +183,39 @@ export function orderEventsContract(factory: BackendFactory): void {
       expect(Date.now() - began).toBeLessThan(5_000);
     });
 
+    it('rings the relay for what this process commits, even while it was reading, and times out otherwise', async () => {
+      await backend.events.unpublished(10);
+      const began = Date.now();
+      await backend.events.waitForUnpublished(100);
+      expect(Date.now() - began).toBeGreaterThanOrEqual(90); // nothing committed since the read
+
+      const woken = backend.events.waitForUnpublished(5_000).then(() => Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const committedAt = Date.now();
+      await place(anOrder({ quantity: qty(1), now: NOW }));
+      expect((await woken) - committedAt).toBeLessThan(1_000);
+
+      // Committed after a read began and before the relay waits: the wait returns at once.
+      await backend.events.unpublished(10);
+      await place(anOrder({ quantity: qty(1), now: NOW }));
+      const late = Date.now();
+      await backend.events.waitForUnpublished(5_000);
+      expect(Date.now() - late).toBeLessThan(1_000);
+
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 50);
+      await backend.events.unpublished(10);
+      const aborting = Date.now();
+      await backend.events.waitForUnpublished(10_000, abort.signal);
+      expect(Date.now() - aborting).toBeLessThan(5_000);
+    });
+
     it('hands the relay what is unpublished, in order, and counts the backlog', async () => {
       for (let i = 0; i < 3; i += 1) await place(anOrder({ quantity: qty(1), now: NOW }));
       const events = await all();
       expect((await backend.events.unpublished(10)).map((e) => e.id)).toEqual(events.map((e) => e.id));
       expect((await backend.events.backlog()).waiting).toBe(3);
-      await backend.events.markPublished([events[0]!.id, events[2]!.id], LATER);
+      await backend.events.markPublished([events[0]!, events[2]!], LATER);
       expect((await backend.events.unpublished(10)).map((e) => e.id)).toEqual([events[1]!.id]);
       const backlog = await backend.events.backlog();
       expect(backlog.waiting).toBe(1);
@@ -199,7 +226,7 @@ export function orderEventsContract(factory: BackendFactory): void {
     it('purges published events oldest first, never past an unpublished one; an older cursor has expired', async () => {
       for (let i = 0; i < 4; i += 1) await place(anOrder({ quantity: qty(1), now: NOW }));
       const events = await all();
-      await backend.events.markPublished([events[0]!.id, events[1]!.id, events[3]!.id], NOW);
+      await backend.events.markPublished([events[0]!, events[1]!, events[3]!], NOW);
       // events[2] is unpublished: events[3] stays too, so the log keeps no hole.
       expect(await backend.events.purge(LATER, true)).toBe(2);
       expect((await all()).map((e) => e.id)).toEqual([events[2]!.id, events[3]!.id]);

@@ -31,8 +31,9 @@ export function settledReads(log: EventLog, url: string): EventLog & { close(): 
       return log.purge(before, relayed);
     },
     waitForEvents: (after, timeoutMs, signal) => log.waitForEvents(after, timeoutMs, signal),
+    waitForUnpublished: (timeoutMs, signal) => log.waitForUnpublished(timeoutMs, signal),
     unpublished: (limit) => log.unpublished(limit),
-    markPublished: (ids, at) => log.markPublished(ids, at),
+    markPublished: (events, at) => log.markPublished(events, at),
     backlog: () => log.backlog(),
     claimRelay: () => log.claimRelay(),
     close: async () => {

@@ -36,11 +36,21 @@ export interface EventLog {
    */
   waitForEvents(after: string | undefined, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 
+  /**
+   * Resolves once this process has committed events since the last `unpublished` read (at once when it already
+   * has), after `timeoutMs` (how the events of other processes sharing the store are found), or when `signal`
+   * aborts. Never rejects.
+   */
+  waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+
   /** Up to `limit` events no relay has published yet, in log order. */
   unpublished(limit: number): Promise<readonly LoggedEvent[]>;
 
-  /** Records that the broker acknowledged these events. */
-  markPublished(ids: readonly string[], at: Date): Promise<void>;
+  /**
+   * Records that the broker acknowledged these events, as `unpublished` handed them out: an adapter finds them by
+   * position, its cheapest key.
+   */
+  markPublished(events: readonly LoggedEvent[], at: Date): Promise<void>;
 
   /**
    * Drops the oldest events published (or, when `relayed` is false, committed) before `before`, as far as every

@@ -4,6 +4,7 @@ import type { DomainEvent } from '../../../domain/domain-event.js';
 import { cloudEventRenderer, type EventRecord, type EventRenderer } from '../events/cloud-event.js';
 import { CommitSignal, waitUntil } from '../events/commit-signal.js';
 import { parsePosition } from '../events/event-position.js';
+import { OutboxBell } from '../events/outbox-bell.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface EventRow {
@@ -28,12 +29,15 @@ const PURGE_CHUNK = 5_000;
  */
 export class SqliteEventLog implements EventLog {
   private readonly signal = new CommitSignal();
+  private readonly bell = new OutboxBell();
+  /** Events appended since the last flush became durable: only such a flush rings the relay's bell. */
+  private appended = false;
   private readonly insert: Statement<[string, string, string, number, string]>;
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectAnyAfter: Statement<[number], { position: number }>;
   private readonly selectPurged: Statement<[], { through: number }>;
   private readonly selectUnpublished: Statement<[number], EventRow>;
-  private readonly setPublished: Statement<[number, string]>;
+  private readonly setPublished: Statement<[number, number]>;
   private readonly selectOldest: Statement<[number], { position: number; time: number; published_at: number | null }>;
   private readonly deleteThrough: Statement<[number]>;
   private readonly setPurged: Statement<[number]>;
@@ -50,7 +54,7 @@ export class SqliteEventLog implements EventLog {
     this.selectUnpublished = db.prepare(
       `SELECT ${columns} FROM events WHERE published_at IS NULL ORDER BY position LIMIT ?`,
     );
-    this.setPublished = db.prepare('UPDATE events SET published_at = ? WHERE id = ? AND published_at IS NULL');
+    this.setPublished = db.prepare('UPDATE events SET published_at = ? WHERE position = ? AND published_at IS NULL');
     this.selectOldest = db.prepare('SELECT position, time, published_at FROM events ORDER BY position LIMIT ?');
     this.deleteThrough = db.prepare('DELETE FROM events WHERE position <= ?');
     this.setPurged = db.prepare('UPDATE events_purged SET through = ?');
@@ -58,7 +62,12 @@ export class SqliteEventLog implements EventLog {
     this.selectOldestUnpublished = db.prepare(
       'SELECT time FROM events WHERE published_at IS NULL ORDER BY position LIMIT 1',
     );
-    store.onDurable(() => this.signal.notify());
+    store.onDurable(() => {
+      this.signal.notify();
+      if (!this.appended) return;
+      this.appended = false;
+      this.bell.ring();
+    });
   }
 
   /** Appends the event of a change; call inside the `store.write` that makes the change. */
@@ -69,6 +78,12 @@ export class SqliteEventLog implements EventLog {
   /** Appends an event already rendered; call inside a `store.write`. */
   append(record: EventRecord): void {
     this.insert.run(record.id, record.subject, record.type, record.time.getTime(), record.body);
+    this.appended = true;
+  }
+
+  /** Events went into the table by a statement of the caller's own, inside a `store.write`: rings the relay too. */
+  appendedElsewhere(): void {
+    this.appended = true;
   }
 
   read(after: string | undefined, limit: number): Promise<FeedRead> {
@@ -89,14 +104,19 @@ export class SqliteEventLog implements EventLog {
     return waitUntil(this.signal, ready, timeoutMs, signal);
   }
 
+  waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.bell.wait(timeoutMs, signal);
+  }
+
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {
+    this.bell.reading();
     return this.store.read(() => this.selectUnpublished.all(limit).map(toLoggedEvent));
   }
 
-  async markPublished(ids: readonly string[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
+  async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
+    if (events.length === 0) return;
     await this.store.write(() => {
-      for (const id of ids) this.setPublished.run(at.getTime(), id);
+      for (const { position } of events) this.setPublished.run(at.getTime(), Number(position));
     });
   }
 

@@ -3,6 +3,7 @@ import type { DomainEvent } from '../../../domain/domain-event.js';
 import { cloudEventRenderer, type EventRenderer } from '../events/cloud-event.js';
 import { CommitSignal, waitUntil } from '../events/commit-signal.js';
 import { parsePosition } from '../events/event-position.js';
+import { OutboxBell } from '../events/outbox-bell.js';
 
 interface Entry {
   readonly seq: number;
@@ -17,6 +18,7 @@ export class MemoryEventLog implements EventLog {
   /** The highest position purged: a reader behind it has missed events. */
   private purgedThrough = 0;
   private readonly signal = new CommitSignal();
+  private readonly bell = new OutboxBell();
 
   constructor(private readonly render: EventRenderer = cloudEventRenderer()) {}
 
@@ -26,6 +28,7 @@ export class MemoryEventLog implements EventLog {
     const seq = this.nextSeq++;
     this.entries.push({ seq, event: { position: String(seq), ...this.render(event) } });
     this.signal.notify();
+    this.bell.ring();
   }
 
   async read(after: string | undefined, limit: number): Promise<FeedRead> {
@@ -42,7 +45,12 @@ export class MemoryEventLog implements EventLog {
     return waitUntil(this.signal, () => this.indexAfter(from) < this.entries.length, timeoutMs, signal);
   }
 
+  waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.bell.wait(timeoutMs, signal);
+  }
+
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
+    this.bell.reading();
     const found: LoggedEvent[] = [];
     for (const entry of this.entries) {
       if (found.length >= limit) break;
@@ -51,9 +59,11 @@ export class MemoryEventLog implements EventLog {
     return found;
   }
 
-  async markPublished(ids: readonly string[], at: Date): Promise<void> {
-    const wanted = new Set(ids);
-    for (const entry of this.entries) if (wanted.has(entry.event.id)) entry.publishedAt ??= at;
+  async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
+    for (const { position } of events) {
+      const entry = this.entries[this.indexAfter(Number(position) - 1)];
+      if (entry && entry.event.position === position) entry.publishedAt ??= at;
+    }
   }
 
   async purge(before: Date, relayed: boolean): Promise<number> {

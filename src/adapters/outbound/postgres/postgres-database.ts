@@ -163,7 +163,7 @@ function databaseNameOf(url: string): string | undefined {
 /** Data, integrity and syntax errors are this service's bugs, not an outage: they stay errors (500). */
 const BUG_CLASSES = new Set(['22', '23', '42']);
 
-function asFailure(error: unknown, outcomeUnknown = false): unknown {
+export function asFailure(error: unknown, outcomeUnknown = false): unknown {
   if (error instanceof pg.DatabaseError && BUG_CLASSES.has(error.code?.slice(0, 2) ?? '')) return error;
   return new DependencyFailure('database', `PostgreSQL failed: ${describeError(error)}`, { cause: error, outcomeUnknown });
 }

@@ -1,5 +1,6 @@
 import type { EventLog, FeedRead, LoggedEvent } from '../../../application/ports/event-log.port.js';
 import type { EventRenderer } from '../events/cloud-event.js';
+import { OutboxBell } from '../events/outbox-bell.js';
 import type { PostgresDatabase, PostgresOptions } from './postgres-database.js';
 import { formatPosition, isAfter, parsePosition, positionOf } from './postgres-event-position.js';
 import { FeedHead } from './postgres-feed-head.js';
@@ -27,6 +28,11 @@ const READ_FROM_START = `SELECT p.tx::text AS purged_tx, p.seq::text AS purged_s
 // The relay is not gated: per-order order holds in any set of committed events (see the class comment).
 const UNPUBLISHED = `SELECT ${columns('e')} FROM events e WHERE e.published_at IS NULL ORDER BY e.tx, e.seq LIMIT $1`;
 
+// By primary key: the positions the relay was handed, as two arrays.
+const MARK_PUBLISHED = `UPDATE events e SET published_at = $3
+  FROM unnest($1::xid8[], $2::bigint[]) AS p(tx, seq)
+  WHERE e.tx = p.tx AND e.seq = p.seq AND e.published_at IS NULL`;
+
 // A prefix of the gated log: walked in order, cut at the first event that does not qualify, so a retained event
 // never has a purged one above it, and a transaction committing late cannot land below the purged ones. Every
 // event up to the cut is gated, hence in the walk, so the delete is a range of the primary key. The cut is kept,
@@ -47,7 +53,7 @@ const PURGE = `WITH walk AS (
 const PURGE_CHUNK = 5_000;
 
 /** The log's statements, for the query-plan checks in test/postgres. */
-export const EVENT_LOG_SQL = { READ_AFTER, READ_FROM_START, UNPUBLISHED, PURGE } as const;
+export const EVENT_LOG_SQL = { READ_AFTER, READ_FROM_START, UNPUBLISHED, MARK_PUBLISHED, PURGE } as const;
 
 interface EventRow {
   tx: string;
@@ -83,6 +89,7 @@ type ReadRow = { purged_tx: string; purged_seq: string } & { [K in keyof EventRo
 export class PostgresEventLog implements EventLog {
   private readonly head: FeedHead;
   private readonly relay: RelayClaim;
+  private readonly bell = new OutboxBell();
   readonly outbox: Outbox;
 
   constructor(
@@ -91,7 +98,13 @@ export class PostgresEventLog implements EventLog {
   ) {
     this.head = new FeedHead(db, options.pollMs);
     this.relay = new RelayClaim(options);
-    this.outbox = { render: options.render, committed: () => this.head.committed() };
+    this.outbox = {
+      render: options.render,
+      committed: () => {
+        this.head.committed();
+        this.bell.ring();
+      },
+    };
   }
 
   async read(after: string | undefined, limit: number): Promise<FeedRead> {
@@ -110,14 +123,23 @@ export class PostgresEventLog implements EventLog {
     return this.head.wait(after, timeoutMs, signal);
   }
 
+  waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.bell.wait(timeoutMs, signal);
+  }
+
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
-    const { rows } = await this.db.query<EventRow>(UNPUBLISHED, [limit]);
+    this.bell.reading();
+    const { rows } = await this.relay.query<EventRow>(UNPUBLISHED, [limit], this.db);
     return rows.map(toLoggedEvent);
   }
 
-  async markPublished(ids: readonly string[], at: Date): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.query('UPDATE events SET published_at = $2 WHERE id = ANY($1::text[]) AND published_at IS NULL', [ids, at]);
+  async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
+    const positions = events.flatMap(({ position }) => {
+      const parsed = parsePosition(position);
+      return parsed ? [parsed] : [];
+    });
+    if (positions.length === 0) return;
+    await this.relay.query(MARK_PUBLISHED, [positions.map((p) => String(p.tx)), positions.map((p) => String(p.seq)), at], this.db);
   }
 
   async purge(before: Date, relayed: boolean): Promise<number> {

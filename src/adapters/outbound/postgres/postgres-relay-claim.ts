@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
-import { describeError, type PostgresOptions } from './postgres-database.js';
+import { asFailure, describeError, type PostgresOptions, type Sql } from './postgres-database.js';
 
 /** Any fixed number will do, as long as nothing else in the database takes it (the migrations take 726150311). */
 const RELAY_LOCK = 726_150_312;
@@ -13,6 +13,9 @@ const CHECK_EVERY_MS = 1_000;
  * so it lasts exactly as long as that session. If the connection dies, the server ends the session and frees the
  * lock for another replica; this one learns it from the connection's error, or from the next check, and asks
  * again at the next claim. Closing ends the session, which lets the role go.
+ *
+ * The relay's own statements run on that session too while the role is held (`query`): under load every pooled
+ * connection is busy with orders, and a relay queued behind them would leave events waiting for nothing.
  */
 export class RelayClaim {
   private client?: pg.Client;
@@ -30,6 +33,20 @@ export class RelayClaim {
       this.asking = undefined;
     });
     return this.asking;
+  }
+
+  /** Runs a statement on the role's session while this process holds the role, else on `otherwise` (the pool). */
+  async query<R extends pg.QueryResultRow>(text: string, values: readonly unknown[], otherwise: Sql): Promise<pg.QueryResult<R>> {
+    const client = this.held ? this.client : undefined;
+    if (!client) return otherwise.query<R>(text, values);
+    try {
+      return await client.query<R>(text, [...values]);
+    } catch (error) {
+      const failure = asFailure(error);
+      // A statement the server refused leaves the session as it was; anything else, and it is not trusted again.
+      if (!(error instanceof pg.DatabaseError) && this.client === client) await this.drop();
+      throw failure;
+    }
   }
 
   async close(): Promise<void> {

@@ -198,7 +198,7 @@ export class StorageServiceOutbox {
   private commit(intent: Intent): void {
     if (!this.untrack(intent)) return;
     this.store.write(() => {
-      this.copyToLog.run(intent.seq);
+      if (this.copyToLog.run(intent.seq).changes > 0) this.events.appendedElsewhere();
       this.deleteIntent.run(intent.seq);
     }).catch(() => undefined); // as in drop: the row stays for the next process
   }
