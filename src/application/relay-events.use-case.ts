@@ -23,6 +23,11 @@ export type RelayRound =
       readonly deferred: number;
       /** Nothing is known to wait: the next round would find only what commits from now on. */
       readonly caughtUp: boolean;
+      /**
+       * For the acknowledged events this process committed: milliseconds from the commit to the acknowledgement,
+       * how long an event sat in the outbox.
+       */
+      readonly delaysMs: readonly number[];
     };
 
 /**
@@ -43,14 +48,20 @@ export class RelayEvents {
     if (!(await this.log.claimRelay())) return { kind: 'standby' };
     const waiting = await this.log.unpublished(this.batch);
     const round = firstOfEachSubject(waiting);
-    const outcomes = await Promise.allSettled(round.map((event) => this.publisher.publish(event)));
+    // When each acknowledgement came, on the wall clock the stores stamp commits with (a measurement, not the
+    // domain's time, which tests fix).
+    const outcomes = await Promise.allSettled(round.map((event) => this.publisher.publish(event).then(() => Date.now())));
     const acknowledged: LoggedEvent[] = [];
     const failures: RelayFailure[] = [];
+    const delaysMs: number[] = [];
     outcomes.forEach((outcome, i) => {
       const event = round[i]!;
       const { id, subject } = event;
-      if (outcome.status === 'fulfilled') acknowledged.push(event);
-      else failures.push({ id, subject, reason: failureReason(outcome.reason), detail: describe(outcome.reason) });
+      if (outcome.status === 'fulfilled') {
+        acknowledged.push(event);
+        const committedAt = this.log.takeCommitTime(id);
+        if (committedAt !== undefined) delaysMs.push(Math.max(0, outcome.value - committedAt));
+      } else failures.push({ id, subject, reason: failureReason(outcome.reason), detail: describe(outcome.reason) });
     });
     if (acknowledged.length) await this.log.markPublished(acknowledged, this.clock.now());
     const deferred = waiting.length - round.length;
@@ -60,6 +71,7 @@ export class RelayEvents {
       failures,
       deferred,
       caughtUp: waiting.length < this.batch && deferred === 0 && failures.length === 0,
+      delaysMs,
     };
   }
 }

@@ -69,7 +69,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
       try {
         round = await relay.execute();
       } catch (error) {
-        round = { kind: 'relayed', published: 0, failures: [], deferred: 0, caughtUp: false };
+        round = { kind: 'relayed', published: 0, failures: [], deferred: 0, caughtUp: false, delaysMs: [] };
         failure = { reason: 'outbox', detail: (error as Error).message };
       }
       if (round.kind === 'standby') {
@@ -78,7 +78,7 @@ export function startEventRelay(options: EventRelayOptions): EventRelay {
         continue;
       }
       relayedSinceLogged += round.published;
-      metrics?.published(round.published);
+      metrics?.published(round.published, round.delaysMs);
       for (const { reason } of round.failures) metrics?.failed(reason);
       // Nothing got through: the broker (or the store) is down, so wait before trying again. A round where some
       // events got through goes on at once; those that failed are retried then.

@@ -58,6 +58,9 @@ describeWithNats('relaying events to NATS JetStream', () => {
       expectStreamToMatchFeed(messages, feed, prefix);
       expect(await metric(service, 'events_published_total')).toBe(feed.length);
       expect(await metric(service, 'events_outbox_oldest_age_seconds')).toBe(0);
+      // Every event was committed by this process: each one timed from its commit to its acknowledgement.
+      expect(await metric(service, 'events_outbox_delay_seconds_count')).toBe(feed.length);
+      expect(await metric(service, 'events_outbox_delay_seconds_bucket', { le: '+Inf' })).toBe(feed.length);
     } finally {
       await service.stop();
     }

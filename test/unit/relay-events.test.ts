@@ -125,6 +125,24 @@ describe('relaying events', () => {
     expect((await log.backlog()).waiting).toBe(6);
   });
 
+  it('times each acknowledged event from its commit, once, and a failed one only when it gets through', async () => {
+    const { log, ids } = logOf(2);
+    const [failing] = ids[1]!;
+    const publisher = new FakePublisher((event, attempt) => (event.id === failing && attempt === 1 ? new PublishFailed('timeout', 'no ack') : undefined));
+    const relay = relayWith(log, publisher);
+    const first = await relay.execute();
+    if (first.kind !== 'relayed') throw new Error(first.kind);
+    expect([first.published, first.delaysMs.length]).toEqual([1, 1]);
+    expect(first.delaysMs[0]).toBeGreaterThanOrEqual(0);
+    expect(first.delaysMs[0]).toBeLessThan(1_000);
+    const second = await relay.execute();
+    if (second.kind !== 'relayed') throw new Error(second.kind);
+    // The retried event and the next of the first order: both timed, from their commits.
+    expect([second.published, second.delaysMs.length]).toEqual([2, 2]);
+    // Told once: an event committed by another process, or already timed, has no commit time here.
+    expect(log.takeCommitTime(ids[0]![0]!)).toBeUndefined();
+  });
+
   it('says it is caught up only when nothing was left behind', async () => {
     const { log } = logOf(1);
     const relay = relayWith(log, new FakePublisher(), 2);

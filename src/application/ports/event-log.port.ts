@@ -43,6 +43,13 @@ export interface EventLog {
    */
   waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void>;
 
+  /**
+   * When this process saw the write of event `id` commit (ms since the epoch), told once: the relay measures
+   * commit-to-acknowledgement with it. Undefined for an event another process committed, or one from before this
+   * process started.
+   */
+  takeCommitTime(id: string): number | undefined;
+
   /** Up to `limit` events no relay has published yet, in log order. */
   unpublished(limit: number): Promise<readonly LoggedEvent[]>;
 

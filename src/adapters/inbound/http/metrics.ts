@@ -8,9 +8,12 @@ export interface RequestSeries {
 
 type Observer = { observe(value: number): void };
 
-/** What the relay reports: events the broker acknowledged, and publishes that failed, by reason. */
+/**
+ * What the relay reports: events the broker acknowledged (with, for those this process committed, milliseconds
+ * from commit to acknowledgement), and publishes that failed, by reason.
+ */
 export interface RelayMetrics {
-  published(count: number): void;
+  published(count: number, delaysMs?: readonly number[]): void;
   failed(reason: string): void;
 }
 
@@ -18,6 +21,7 @@ export interface RelayMetrics {
 export type OutboxBacklog = () => Promise<{ readonly waiting: number; readonly oldestAt?: Date }>;
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DELAY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const STORAGE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
@@ -132,10 +136,13 @@ export class ServiceMetrics {
     });
     const published = new LabelledCounter('events_published_total', 'Events the broker acknowledged.', [], this.registry).series({});
     const failures = new LabelledCounter('events_publish_failures_total', 'Event publishes that failed, by reason.', ['reason'], this.registry);
+    const delay = new LabelledHistogram('events_outbox_delay_seconds',
+      'From the commit of an event (by this process) to its acknowledgement by the broker.', [], DELAY_BUCKETS, this.registry).series({});
     const byReason = new Map<string, { inc(): void }>();
     return {
-      published: (count) => {
+      published: (count, delaysMs = []) => {
         published.value += count;
+        for (const ms of delaysMs) delay.observe(ms / 1000);
       },
       failed: (reason) => {
         let series = byReason.get(reason);

@@ -31,7 +31,7 @@ export class SqliteEventLog implements EventLog {
   private readonly signal = new CommitSignal();
   private readonly bell = new OutboxBell();
   /** Events appended since the last flush became durable: only such a flush rings the relay's bell. */
-  private appended = false;
+  private appended: string[] = [];
   private readonly insert: Statement<[string, string, string, number, string]>;
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectAnyAfter: Statement<[number], { position: number }>;
@@ -64,9 +64,10 @@ export class SqliteEventLog implements EventLog {
     );
     store.onDurable(() => {
       this.signal.notify();
-      if (!this.appended) return;
-      this.appended = false;
-      this.bell.ring();
+      if (this.appended.length === 0) return;
+      const ids = this.appended;
+      this.appended = [];
+      this.bell.ring(ids);
     });
   }
 
@@ -78,12 +79,12 @@ export class SqliteEventLog implements EventLog {
   /** Appends an event already rendered; call inside a `store.write`. */
   append(record: EventRecord): void {
     this.insert.run(record.id, record.subject, record.type, record.time.getTime(), record.body);
-    this.appended = true;
+    this.appended.push(record.id);
   }
 
   /** Events went into the table by a statement of the caller's own, inside a `store.write`: rings the relay too. */
-  appendedElsewhere(): void {
-    this.appended = true;
+  appendedElsewhere(ids: readonly string[]): void {
+    this.appended.push(...ids);
   }
 
   read(after: string | undefined, limit: number): Promise<FeedRead> {
@@ -106,6 +107,10 @@ export class SqliteEventLog implements EventLog {
 
   waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return this.bell.wait(timeoutMs, signal);
+  }
+
+  takeCommitTime(id: string): number | undefined {
+    return this.bell.take(id);
   }
 
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {

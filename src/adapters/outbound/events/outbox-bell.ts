@@ -1,15 +1,28 @@
 import { CommitSignal } from './commit-signal.js';
 
+/** Commit times kept for the relay to read: beyond this many, the oldest are forgotten (their events unmeasured). */
+const REMEMBERED_COMMITS = 20_000;
+
 /**
  * What wakes the relay (EventLog.waitForUnpublished): rung when this process commits events, reset as the relay
  * reads the outbox. A commit landing while a round runs leaves it rung, so the next wait returns at once and no
- * event waits for the idle timeout.
+ * event waits for the idle timeout. It also keeps when each event was seen committed, for the relay to measure
+ * commit-to-acknowledgement (EventLog.takeCommitTime).
  */
 export class OutboxBell {
   private rung = false;
   private readonly signal = new CommitSignal();
+  private readonly committedAt = new Map<string, number>();
 
-  ring(): void {
+  /** Events with these ids were committed just now (an empty list: some whose ids are not known). */
+  ring(ids: readonly string[], now: number = Date.now()): void {
+    for (const id of ids) this.committedAt.set(id, now);
+    if (this.committedAt.size > REMEMBERED_COMMITS) {
+      for (const id of this.committedAt.keys()) {
+        this.committedAt.delete(id);
+        if (this.committedAt.size <= REMEMBERED_COMMITS) break;
+      }
+    }
     this.rung = true;
     this.signal.notify();
   }
@@ -21,5 +34,12 @@ export class OutboxBell {
 
   wait(timeoutMs: number, abort?: AbortSignal): Promise<void> {
     return this.rung ? Promise.resolve() : this.signal.next(timeoutMs, abort);
+  }
+
+  /** See EventLog.takeCommitTime. */
+  take(id: string): number | undefined {
+    const at = this.committedAt.get(id);
+    if (at !== undefined) this.committedAt.delete(id);
+    return at;
   }
 }

@@ -26,9 +26,10 @@ export class MemoryEventLog implements EventLog {
   record(event: DomainEvent | undefined): void {
     if (!event) return;
     const seq = this.nextSeq++;
-    this.entries.push({ seq, event: { position: String(seq), ...this.render(event) } });
+    const logged = { position: String(seq), ...this.render(event) };
+    this.entries.push({ seq, event: logged });
     this.signal.notify();
-    this.bell.ring();
+    this.bell.ring([logged.id]);
   }
 
   async read(after: string | undefined, limit: number): Promise<FeedRead> {
@@ -47,6 +48,10 @@ export class MemoryEventLog implements EventLog {
 
   waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return this.bell.wait(timeoutMs, signal);
+  }
+
+  takeCommitTime(id: string): number | undefined {
+    return this.bell.take(id);
   }
 
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {

@@ -100,9 +100,9 @@ export class PostgresEventLog implements EventLog {
     this.relay = new RelayClaim(options);
     this.outbox = {
       render: options.render,
-      committed: () => {
+      committed: (ids) => {
         this.head.committed();
-        this.bell.ring();
+        this.bell.ring(ids);
       },
     };
   }
@@ -125,6 +125,10 @@ export class PostgresEventLog implements EventLog {
 
   waitForUnpublished(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return this.bell.wait(timeoutMs, signal);
+  }
+
+  takeCommitTime(id: string): number | undefined {
+    return this.bell.take(id);
   }
 
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {

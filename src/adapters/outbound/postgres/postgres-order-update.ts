@@ -8,7 +8,7 @@ import type { OrderChange } from '../../../domain/ports/order-repository.port.js
 import { orderColumnsOf, toOrder, type OrderRow } from '../order-columns.js';
 import { stockMoveFor, type HoldState } from '../stock-follows-status.js';
 import { retryingConflicts, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
-import { INSERT_EVENTS, packEvent, type Outbox } from './postgres-outbox.js';
+import { INSERT_EVENTS, packEvent, writeScope, type Outbox, type WriteScope } from './postgres-outbox.js';
 
 const COLUMNS = orderColumnsOf('o');
 
@@ -89,8 +89,9 @@ export async function updateOrder(
   outbox: Outbox,
 ): Promise<E.Either<OrderError, Order>> {
   // `change` is pure, so running it again on a fresh read after the server rolled back is safe.
-  const result = await retryingConflicts(() => db.transaction((sql) => changeLocked(sql, id, change, outbox), E.isRight));
-  if (E.isRight(result)) outbox.committed();
+  const scope = writeScope(outbox);
+  const result = await retryingConflicts(() => db.transaction((sql) => changeLocked(sql, id, change, scope), E.isRight));
+  if (E.isRight(result)) scope.committed();
   return result;
 }
 
@@ -98,7 +99,7 @@ async function changeLocked(
   sql: TransactionSql,
   id: OrderId,
   change: OrderChange,
-  outbox: Outbox,
+  outbox: WriteScope,
 ): Promise<E.Either<OrderError, Order>> {
   // Sent together (the connection pipelines): no round trip of its own.
   const [, { rows }] = await Promise.all([

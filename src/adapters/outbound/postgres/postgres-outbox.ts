@@ -2,15 +2,37 @@ import { cloudEventRenderer, type EventRecord, type EventRenderer } from '../eve
 
 /**
  * What the order writes need to record their events: the renderer, run once per event in the write that makes the
- * change, and a bell to ring after COMMIT so this process's long-polls read again at once.
+ * change, and a bell to ring after COMMIT with the ids of the events committed, so this process's long-polls and
+ * relay read again at once.
  */
 export interface Outbox {
   readonly render: EventRenderer;
-  committed(): void;
+  committed(ids: readonly string[]): void;
 }
 
 /** Events rendered by the default renderer and no one to wake: for adapters opened without an event log. */
 export const quietOutbox = (render: EventRenderer = cloudEventRenderer()): Outbox => ({ render, committed: () => {} });
+
+/**
+ * The outbox of one write: it keeps the ids of what it rendered, and `committed` tells them. A write run again
+ * after a conflict renders anew; the ids of an attempt that rolled back are told too, and never asked for.
+ */
+export interface WriteScope {
+  readonly render: EventRenderer;
+  committed(): void;
+}
+
+export function writeScope(outbox: Outbox): WriteScope {
+  const ids: string[] = [];
+  return {
+    render: (event) => {
+      const record = outbox.render(event);
+      ids.push(record.id);
+      return record;
+    },
+    committed: () => outbox.committed(ids),
+  };
+}
 
 // A write sends its events as one text: records joined by RS, fields by US. Five text[] parameters cost more than
 // the insert itself: the driver escapes every quote of the JSON and the server parses it back. Neither separator

@@ -2,7 +2,7 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { Order } from '../../../domain/order.js';
 import type { StockRefusal } from '../../../domain/ports/order-repository.port.js';
 import { CONFLICT_ATTEMPTS, isConflict, sqlStateOf, type PostgresDatabase } from './postgres-database.js';
-import type { Outbox } from './postgres-outbox.js';
+import { writeScope, type Outbox } from './postgres-outbox.js';
 import { placeInOneTransaction, type Placement } from './postgres-placement-batch.js';
 
 export interface BatchLimits {
@@ -61,8 +61,9 @@ export class PlacementBatcher {
   /** Answers every placement of the batch; never rejects. */
   private async settle(batch: readonly Waiting[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await placeInOneTransaction(this.db, batch, this.outbox.render);
-      this.outbox.committed();
+      const scope = writeScope(this.outbox);
+      const outcomes = await placeInOneTransaction(this.db, batch, scope.render);
+      scope.committed();
       outcomes.forEach((outcome, i) => ('answer' in outcome ? batch[i]!.resolve(outcome.answer) : batch[i]!.reject(outcome.error)));
     } catch (error) {
       if (isConflict(error) && attempt < CONFLICT_ATTEMPTS) return this.settle(batch, attempt + 1);

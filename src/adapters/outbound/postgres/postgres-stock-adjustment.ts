@@ -3,7 +3,7 @@ import { decideAdjustment, stockAdjusted, type AdjustmentRefusal, type StockAdju
 import { bookNotFound } from '../../../domain/order-error.js';
 import type { StockAdjustmentRequest } from '../../../domain/ports/catalog.port.js';
 import { retryingConflicts, type PostgresDatabase, type TransactionSql } from './postgres-database.js';
-import { INSERT_EVENTS, packEvent, type Outbox } from './postgres-outbox.js';
+import { INSERT_EVENTS, packEvent, writeScope, type Outbox, type WriteScope } from './postgres-outbox.js';
 
 // Adjustments of one book queue here first, one at a time (why: see adjustStock). The two-key form keeps these
 // keys apart from the single-key advisory locks of the migrations and the relay.
@@ -49,15 +49,16 @@ export async function adjustStock(
   request: StockAdjustmentRequest,
   outbox: Outbox,
 ): Promise<E.Either<AdjustmentRefusal, StockAdjustment>> {
-  const result = await retryingConflicts(() => db.transaction((sql) => adjustLocked(sql, request, outbox), E.isRight));
-  if (E.isRight(result)) outbox.committed();
+  const scope = writeScope(outbox);
+  const result = await retryingConflicts(() => db.transaction((sql) => adjustLocked(sql, request, scope), E.isRight));
+  if (E.isRight(result)) scope.committed();
   return result;
 }
 
 async function adjustLocked(
   sql: TransactionSql,
   request: StockAdjustmentRequest,
-  outbox: Outbox,
+  outbox: WriteScope,
 ): Promise<E.Either<AdjustmentRefusal, StockAdjustment>> {
   // Sent together, with BEGIN: one round trip.
   const queued = sql.query(QUEUE, [request.bookId]);

@@ -49,6 +49,8 @@ const OUTBOX_DEPENDENCY = 'event-outbox';
 /** The event a storage write will announce, kept until that write's outcome is known. */
 export interface Intent {
   readonly seq: number;
+  /** The id of the event it holds. */
+  readonly eventId: string;
   readonly orderId: OrderId;
   /** The status the write stores: the record shows it once the write has landed. */
   readonly status: OrderStatus;
@@ -90,8 +92,8 @@ export class StorageServiceOutbox {
     );
     this.deleteIntent = db.prepare('DELETE FROM event_intents WHERE seq = ?');
     // What a process before this one left: every outcome unknown.
-    const left = db.prepare<[], { seq: number; subject: string; status: OrderStatus }>('SELECT seq, subject, status FROM event_intents ORDER BY seq');
-    for (const row of left.all()) this.track({ seq: row.seq, orderId: row.subject as OrderId, status: row.status, state: 'unknown', since: 0 });
+    const left = db.prepare<[], { seq: number; id: string; subject: string; status: OrderStatus }>('SELECT seq, id, subject, status FROM event_intents ORDER BY seq');
+    for (const row of left.all()) this.track({ seq: row.seq, eventId: row.id, orderId: row.subject as OrderId, status: row.status, state: 'unknown', since: 0 });
   }
 
   /**
@@ -115,7 +117,7 @@ export class StorageServiceOutbox {
     try {
       await this.store.write(() => {
         const { lastInsertRowid } = this.insertIntent.run(record.id, record.subject, record.type, record.time.getTime(), record.body, after.status);
-        intent = this.track({ seq: Number(lastInsertRowid), orderId: after.id, status: after.status, state: 'writing', since: 0 });
+        intent = this.track({ seq: Number(lastInsertRowid), eventId: record.id, orderId: after.id, status: after.status, state: 'writing', since: 0 });
       });
       return intent;
     } catch (error) {
@@ -198,7 +200,7 @@ export class StorageServiceOutbox {
   private commit(intent: Intent): void {
     if (!this.untrack(intent)) return;
     this.store.write(() => {
-      if (this.copyToLog.run(intent.seq).changes > 0) this.events.appendedElsewhere();
+      if (this.copyToLog.run(intent.seq).changes > 0) this.events.appendedElsewhere([intent.eventId]);
       this.deleteIntent.run(intent.seq);
     }).catch(() => undefined); // as in drop: the row stays for the next process
   }
