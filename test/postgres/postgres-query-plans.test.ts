@@ -137,7 +137,7 @@ describe('PostgreSQL query plans', () => {
     });
 
     it('hands the relay the unpublished through their partial index, and marks them by position', async () => {
-      const unpublished = await explain(EVENT_LOG_SQL.UNPUBLISHED, [256]);
+      const unpublished = await explain(EVENT_LOG_SQL.UNPUBLISHED, ['0', '0', 256]);
       expect(unpublished.map((n) => n['Node Type'])).not.toContain('Sort');
       expect(unpublished.map((n) => n['Index Name'])).toContain('events_unpublished');
       const marked = await explain(EVENT_LOG_SQL.MARK_PUBLISHED, [['7', '9'], ['1', '2'], new Date()]);

@@ -2,7 +2,7 @@ import type { EventLog, FeedRead, LoggedEvent } from '../../../application/ports
 import type { EventRenderer } from '../events/cloud-event.js';
 import { OutboxBell } from '../events/outbox-bell.js';
 import type { PostgresDatabase, PostgresOptions } from './postgres-database.js';
-import { formatPosition, isAfter, parsePosition, positionOf } from './postgres-event-position.js';
+import { formatPosition, isAfter, parsePosition, positionOf, type EventPosition } from './postgres-event-position.js';
 import { FeedHead } from './postgres-feed-head.js';
 import type { Outbox } from './postgres-outbox.js';
 import { RelayClaim } from './postgres-relay-claim.js';
@@ -25,8 +25,15 @@ const READ_FROM_START = `SELECT p.tx::text AS purged_tx, p.seq::text AS purged_s
     SELECT * FROM events e WHERE (e.tx, e.seq) > (p.tx, p.seq) AND ${GATE} ORDER BY e.tx, e.seq LIMIT $1
   ) page ON true`;
 
-// The relay is not gated: per-order order holds in any set of committed events (see the class comment).
-const UNPUBLISHED = `SELECT ${columns('e')} FROM events e WHERE e.published_at IS NULL ORDER BY e.tx, e.seq LIMIT $1`;
+// The relay is not gated: per-order order holds in any set of committed events (see the class comment). It starts
+// at a horizon below which nothing is unpublished (see `unpublished`), so that it does not walk the partial index's
+// entries of published events, which stay there, dead, until a vacuum. With the page comes the snapshot's xmin: no
+// event that this read could not see can lie below it.
+const UNPUBLISHED = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${columns('page')}
+  FROM (SELECT 1) one LEFT JOIN LATERAL (
+    SELECT * FROM events e WHERE e.published_at IS NULL AND (e.tx, e.seq) >= ($1::xid8, $2::bigint)
+    ORDER BY e.tx, e.seq LIMIT $3
+  ) page ON true`;
 
 // By primary key: the positions the relay was handed, as two arrays.
 const MARK_PUBLISHED = `UPDATE events e SET published_at = $3
@@ -66,6 +73,15 @@ interface EventRow {
 }
 /** A row of a read: how far purging went, with one event of the page, or none (nulls) when the page is empty. */
 type ReadRow = { purged_tx: string; purged_seq: string } & { [K in keyof EventRow]: EventRow[K] | null };
+/** A row of the relay's read: the snapshot's xmin, with one event, or none (nulls) when nothing waits. */
+type UnpublishedRow = { xmin: string } & { [K in keyof EventRow]: EventRow[K] | null };
+
+/** What the relay's last read found, to move the horizon once it says what got published. */
+interface RelayRead {
+  readonly xmin: EventPosition;
+  readonly positions: readonly EventPosition[];
+  readonly full: boolean;
+}
 
 /**
  * The outbox and the feed in the `events` table, written by the order writes in their own transactions (see
@@ -90,6 +106,9 @@ export class PostgresEventLog implements EventLog {
   private readonly head: FeedHead;
   private readonly relay: RelayClaim;
   private readonly bell = new OutboxBell();
+  /** No unpublished event lies below it (see `unpublished`); it only ever moves up. */
+  private horizon: EventPosition = { tx: 0n, seq: 0n };
+  private lastRead?: RelayRead;
   readonly outbox: Outbox;
 
   constructor(
@@ -131,10 +150,23 @@ export class PostgresEventLog implements EventLog {
     return this.bell.take(id);
   }
 
+  /**
+   * Read from the horizon up. Nothing unpublished lies below it: every event below the xmin of a read's snapshot
+   * was visible to that read, so it was returned (or lies beyond a full page) or was already published, and an
+   * event of a transaction still running then has a larger xid. markPublished moves the horizon up to the oldest
+   * of: that xmin, what the read returned and did not get published, and the end of a full page.
+   */
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
-    const { rows } = await this.relay.query<EventRow>(UNPUBLISHED, [limit], this.db);
-    return rows.map(toLoggedEvent);
+    const from = this.horizon;
+    const { rows } = await this.relay.query<UnpublishedRow>(UNPUBLISHED, [String(from.tx), String(from.seq), limit], this.db);
+    const events = rows.flatMap((row) => (row.tx === null ? [] : [toLoggedEvent(row as EventRow)]));
+    this.lastRead = {
+      xmin: { tx: BigInt(rows[0]!.xmin), seq: 0n },
+      positions: events.map((event) => parsePosition(event.position)!),
+      full: events.length >= limit,
+    };
+    return events;
   }
 
   async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
@@ -144,6 +176,20 @@ export class PostgresEventLog implements EventLog {
     });
     if (positions.length === 0) return;
     await this.relay.query(MARK_PUBLISHED, [positions.map((p) => String(p.tx)), positions.map((p) => String(p.seq)), at], this.db);
+    this.raiseHorizon(new Set(events.map((event) => event.position)));
+  }
+
+  private raiseHorizon(published: ReadonlySet<string>): void {
+    const read = this.lastRead;
+    if (!read) return;
+    let next = read.xmin;
+    const lower = (p: EventPosition) => {
+      if (isAfter(next, p)) next = p;
+    };
+    const left = read.positions.find((p) => !published.has(formatPosition(p)));
+    if (left) lower(left);
+    if (read.full && read.positions.length) lower(read.positions[read.positions.length - 1]!);
+    if (isAfter(next, this.horizon)) this.horizon = next;
   }
 
   async purge(before: Date, relayed: boolean): Promise<number> {
