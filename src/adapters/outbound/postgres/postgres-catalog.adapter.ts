@@ -27,8 +27,6 @@ const ENTRIES_AFTER = `SELECT ${LEDGER_COLUMNS} FROM stock_adjustments WHERE boo
 /** The catalog's statements, for the query-plan checks in test/postgres. */
 export const CATALOG_SQL = { FIRST_BOOKS, BOOKS_AFTER, FIRST_ENTRIES, ENTRIES_AFTER } as const;
 
-
-
 /**
  * The catalog as operators manage it, in `books` and the `stock_adjustments` ledger. A put and an adjustment each
  * lock the book's row, the lock the orders' writes take too, so they are atomic with the orders racing them on any

@@ -17,8 +17,6 @@ interface Waiting extends Placement {
   reject(error: unknown): void;
 }
 
-/** How often a batch the server rolled back for a conflict (deadlock, serialization failure) is run again. */
-
 /**
  * Group commit for placements. Everything placed in one turn of the event loop goes out in one transaction; while
  * every slot is busy, new placements wait and go out together when one frees up. Under load a hot book's row is
