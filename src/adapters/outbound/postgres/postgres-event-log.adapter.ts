@@ -79,7 +79,7 @@ type UnpublishedRow = { xmin: string } & { [K in keyof EventRow]: EventRow[K] | 
 /** What the relay's last read found, to move the horizon once it says what got published. */
 interface RelayRead {
   readonly xmin: EventPosition;
-  readonly positions: readonly EventPosition[];
+  readonly events: readonly LoggedEvent[];
   readonly full: boolean;
 }
 
@@ -161,11 +161,7 @@ export class PostgresEventLog implements EventLog {
     const from = this.horizon;
     const { rows } = await this.relay.query<UnpublishedRow>(UNPUBLISHED, [String(from.tx), String(from.seq), limit], this.db);
     const events = rows.flatMap((row) => (row.tx === null ? [] : [toLoggedEvent(row as EventRow)]));
-    this.lastRead = {
-      xmin: { tx: BigInt(rows[0]!.xmin), seq: 0n },
-      positions: events.map((event) => parsePosition(event.position)!),
-      full: events.length >= limit,
-    };
+    this.lastRead = { xmin: { tx: BigInt(rows[0]!.xmin), seq: 0n }, events, full: events.length >= limit };
     return events;
   }
 
@@ -186,9 +182,9 @@ export class PostgresEventLog implements EventLog {
     const lower = (p: EventPosition) => {
       if (isAfter(next, p)) next = p;
     };
-    const left = read.positions.find((p) => !published.has(formatPosition(p)));
-    if (left) lower(left);
-    if (read.full && read.positions.length) lower(read.positions[read.positions.length - 1]!);
+    const left = read.events.find((event) => !published.has(event.position));
+    if (left) lower(parsePosition(left.position)!);
+    if (read.full && read.events.length) lower(parsePosition(read.events[read.events.length - 1]!.position)!);
     if (isAfter(next, this.horizon)) this.horizon = next;
   }
 
