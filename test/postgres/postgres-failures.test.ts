@@ -236,4 +236,22 @@ describe('PostgreSQL adapters when the database fails', () => {
     ) as [{ stock: number; held: number }];
     expect(stock).toBe(100 - held);
   });
+
+  it('survives a connection ended in the same read as the answer that gave it to a waiting transaction', async () => {
+    // One connection: the transaction waits for the read's, which the pool hands over as the read's answer arrives.
+    db = PostgresDatabase.open({ url: proxy.via(database.url), ...TIMEOUTS, poolMax: 1, statementTimeoutMs: 5_000 });
+    const [{ pid }] = (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+    proxy.withhold();
+    const read = db.query('SELECT 1 AS one');
+    const write = db.transaction((sql) => sql.query('SELECT 2 AS two'));
+    write.catch(() => {});
+    await serverCaughtUp();
+    await database.query('SELECT pg_terminate_backend($1)', [pid]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The read's answer, then the server's FATAL 57P01, then the end of the line: one chunk for the client.
+    proxy.deliver();
+    expect((await read).rows).toEqual([{ one: 1 }]);
+    await expect(write).rejects.toBeInstanceOf(DependencyFailure);
+    expect((await db.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+  });
 });

@@ -51,6 +51,11 @@ export class PostgresDatabase implements Sql {
     // An idle connection dropped by the server (restart, failover, pg_terminate_backend) is already removed by the
     // pool; without a listener Node would treat the event as an uncaught error and stop the process.
     pool.on('error', () => {});
+    // A lent connection has no pool listener, and a user's (below) comes a turn late: the answer that returns a
+    // connection to the pool hands it to the next waiter within the same read, and the server's last words (57P01)
+    // may follow in that read. So every connection listens for its whole life; the statements it was running fail
+    // on their own, and a broken connection is discarded when it is released.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new PostgresDatabase(pool, options.poolMax, databaseNameOf(options.url));
   }
 
@@ -77,10 +82,6 @@ export class PostgresDatabase implements Sql {
     });
     // Checked once: with tracing on, each statement is a span (BEGIN travels with the first, so within its span).
     const spans = tracing().enabled;
-    // A connection that dies between two statements is reported as an event; unheard, it would crash the process.
-    const ignore = () => {};
-    client.on('error', ignore);
-    let failed: unknown;
     let committed = false;
     try {
       // Not awaited: BEGIN goes out with the first statement of `work`, which the pipeline runs after it.
@@ -97,15 +98,11 @@ export class PostgresDatabase implements Sql {
       await begun;
       if (!committed && !keep(result)) await sql.query('ROLLBACK');
       else if (!committed) await (spans ? traced(this.namespace, 'COMMIT', () => commit(client)) : commit(client));
+      client.release();
       return result;
     } catch (error) {
-      failed = error;
+      client.release(true);
       throw error;
-    } finally {
-      // A discarded connection keeps its listener: the server's last words (57P01 and the like) may still arrive
-      // after it is released. A kept one gives it up, or each transaction would add another to a pooled client.
-      if (failed === undefined) client.off('error', ignore);
-      client.release(failed === undefined ? undefined : true);
     }
   }
 
