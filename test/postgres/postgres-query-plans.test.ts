@@ -38,9 +38,12 @@ describe('PostgreSQL query plans', () => {
   });
   afterAll(() => database.drop());
 
-  it('finds an order by id through the primary key', async () => {
-    const plan = await explain('SELECT * FROM orders WHERE id = $1', ['o-0001234']);
-    expect(plan.map((n) => n['Index Name'])).toContain('orders_pkey');
+  it('finds orders by id through the primary key, one or a turn\'s worth at once', async () => {
+    for (const ids of [['o-0001234'], ['o-0001234', 'o-0000007', 'o-0019999']]) {
+      const plan = await explain('SELECT * FROM orders WHERE id = ANY($1::text[])', [ids]);
+      expect(plan.map((n) => n['Index Name'])).toContain('orders_pkey');
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    }
   });
 
   it('reads a page of a user\'s orders in index order, starting at the position, with no sort', async () => {

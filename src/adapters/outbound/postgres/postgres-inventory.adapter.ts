@@ -3,6 +3,7 @@ import type { BookId } from '../../../domain/identifiers.js';
 import type { Money } from '../../../domain/money.js';
 import type { InventoryPort } from '../../../domain/ports/inventory.port.js';
 import type { CatalogSeeder, SeedBook, SeedOutcome } from '../catalog/catalog-seeder.js';
+import { BatchedReads } from './batched-reads.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
 export const BOOK_COLUMNS = 'id, title, author, price_cents, stock, version';
@@ -16,41 +17,26 @@ export interface BookRow {
   version: number;
 }
 
-type Waiter = { resolve: (book: CatalogBook | undefined) => void; reject: (error: unknown) => void };
-
 /**
  * The catalog in `books`. Stock changes only in the transactions that write the orders holding it, through the
  * order repository, and in stock adjustments (see PostgresCatalog).
  *
- * The books asked for in one turn of the event loop are read with one statement: under load every placement reads
- * its book first, and one query per placement took pool connections the placement batches were waiting for. Each
- * caller still gets a read issued after its call.
+ * The books asked for in one turn of the event loop are read with one statement (BatchedReads): under load every
+ * placement reads its book first, and one query per placement took pool connections the placement batches were
+ * waiting for.
  */
 export class PostgresInventory implements InventoryPort, CatalogSeeder {
-  private asked = new Map<string, Waiter[]>();
+  private readonly books: BatchedReads<string, CatalogBook>;
 
-  constructor(private readonly db: PostgresDatabase) {}
-
-  findBook(id: BookId): Promise<CatalogBook | undefined> {
-    return new Promise((resolve, reject) => {
-      if (this.asked.size === 0) setImmediate(() => void this.readAsked());
-      const waiters = this.asked.get(id);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.asked.set(id, [{ resolve, reject }]);
+  constructor(private readonly db: PostgresDatabase) {
+    this.books = new BatchedReads(async (ids) => {
+      const { rows } = await db.query<BookRow>(`SELECT ${BOOK_COLUMNS} FROM books WHERE id = ANY($1::text[])`, [ids]);
+      return new Map(rows.map((row) => [row.id, toCatalogBook(row)]));
     });
   }
 
-  private async readAsked(): Promise<void> {
-    const asked = this.asked;
-    this.asked = new Map();
-    try {
-      const { rows } = await this.db.query<BookRow>(
-        `SELECT ${BOOK_COLUMNS} FROM books WHERE id = ANY($1::text[])`, [[...asked.keys()]]);
-      const found = new Map(rows.map((row) => [row.id, toCatalogBook(row)]));
-      for (const [id, waiters] of asked) waiters.forEach((w) => w.resolve(found.get(id)));
-    } catch (error) {
-      for (const waiters of asked.values()) waiters.forEach((w) => w.reject(error));
-    }
+  findBook(id: BookId): Promise<CatalogBook | undefined> {
+    return this.books.get(id);
   }
 
   async seed(books: readonly SeedBook[]): Promise<SeedOutcome> {

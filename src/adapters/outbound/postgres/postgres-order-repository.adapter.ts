@@ -9,6 +9,7 @@ import type {
   OrderRepository,
   StockRefusal,
 } from '../../../domain/ports/order-repository.port.js';
+import { BatchedReads } from './batched-reads.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { updateOrder } from './postgres-order-update.js';
 import { quietOutbox, type Outbox } from './postgres-outbox.js';
@@ -37,6 +38,7 @@ const QUEUES = [false, true].flatMap((inStatus) => [false, true].map((after) => 
  */
 export class PostgresOrderRepository implements OrderRepository {
   private readonly placements: PlacementBatcher;
+  private readonly byId: BatchedReads<string, OrderRow>;
 
   constructor(
     private readonly db: PostgresDatabase,
@@ -45,6 +47,12 @@ export class PostgresOrderRepository implements OrderRepository {
     limits: BatchLimits = { maxBatch: 500, inFlight: Math.max(1, db.poolSize - 1) },
   ) {
     this.placements = new PlacementBatcher(db, outbox, limits);
+    // The orders asked for in one turn are read with one statement, as the inventory reads books; each caller
+    // decodes its own row, so a row this code cannot read fails only the reads of that order.
+    this.byId = new BatchedReads(async (ids) => {
+      const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = ANY($1::text[])`, [ids]);
+      return new Map(rows.map((row) => [row.id, row]));
+    });
   }
 
   place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
@@ -52,8 +60,8 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async findById(id: OrderId): Promise<Order | undefined> {
-    const { rows } = await this.db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1`, [id]);
-    return rows[0] && toOrder(rows[0]);
+    const row = await this.byId.get(id);
+    return row && toOrder(row);
   }
 
   async listByUser(userId: UserId, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
