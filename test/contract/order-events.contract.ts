@@ -226,6 +226,7 @@ export function orderEventsContract(factory: BackendFactory): void {
     it('purges published events oldest first, never past an unpublished one; an older cursor has expired', async () => {
       for (let i = 0; i < 4; i += 1) await place(anOrder({ quantity: qty(1), now: NOW }));
       const events = await all();
+      expect(await backend.events.unpublished(10)).toHaveLength(4);
       await backend.events.markPublished([events[0]!, events[1]!, events[3]!], NOW);
       // events[2] is unpublished: events[3] stays too, so the log keeps no hole.
       expect(await backend.events.purge(LATER, true)).toBe(2);

@@ -56,4 +56,38 @@ describe('PostgreSQL schema migrations', () => {
       .rejects.toThrow(/stock_holds_pkey/);
     await backend.close();
   });
+
+  it('starts the relay\'s cursor below the oldest event an older build left unpublished, or past the last one', async () => {
+    const RELAY_CURSOR = MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE events_relay'));
+    const upTo = async (database: TestDatabase, version: number) => {
+      await database.query('CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (let v = 1; v <= version; v += 1) {
+        await database.query(MIGRATIONS[v - 1]!);
+        await database.query('INSERT INTO schema_migrations (version) VALUES ($1)', [v]);
+      }
+    };
+    const insertEvents = (database: TestDatabase, published: boolean[]) => database.query(
+      `INSERT INTO events (id, type, subject, occurred_at, body, published_at)
+       SELECT 'e' || n, 't', 's', now(), '{}', CASE WHEN p THEN now() END FROM unnest($1::boolean[]) WITH ORDINALITY AS u (p, n)`,
+      [published]);
+    const cursor = async (database: TestDatabase) => (await database.query<{ seq: string }>('SELECT after_seq::text AS seq FROM events_relay'))[0]!.seq;
+    const seqOf = async (database: TestDatabase, id: string) => (await database.query<{ seq: string }>('SELECT seq::text FROM events WHERE id = $1', [id]))[0]!.seq;
+
+    const some = await fresh();
+    await upTo(some, RELAY_CURSOR);
+    await insertEvents(some, [true, true, false, true, false]);
+    await migrate(options(some));
+    expect(await cursor(some)).toBe(String(Number(await seqOf(some, 'e3')) - 1));
+
+    const all = await fresh();
+    await upTo(all, RELAY_CURSOR);
+    await insertEvents(all, [true, true]);
+    await migrate(options(all));
+    expect(await cursor(all)).toBe(await seqOf(all, 'e2'));
+
+    const none = await fresh();
+    await upTo(none, RELAY_CURSOR);
+    await migrate(options(none));
+    expect(await cursor(none)).toBe('0');
+  });
 });

@@ -139,18 +139,20 @@ describe('PostgreSQL query plans', () => {
       expect(probe['Index Cond']).toMatch(/tx < pg_snapshot_xmin/);
     });
 
-    it('hands the relay the unpublished through their partial index, and marks them by position', async () => {
-      const unpublished = await explain(EVENT_LOG_SQL.UNPUBLISHED, ['0', '0', 256]);
-      expect(unpublished.map((n) => n['Node Type'])).not.toContain('Sort');
-      expect(unpublished.map((n) => n['Index Name'])).toContain('events_unpublished');
-      const marked = await explain(EVENT_LOG_SQL.MARK_PUBLISHED, [['7', '9'], ['1', '2'], new Date()]);
-      // Both indexes lead with (tx, seq): each position is one probe of either.
-      expect(marked.map((n) => n['Index Name'])).toEqual(expect.arrayContaining([expect.stringMatching(/^events_(pkey|unpublished)$/)]));
-      expect(marked.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    it('hands the relay a page past its cursor, late and owed events by key, and counts its backlog the same way', async () => {
+      const { tx, seq } = await middle();
+      for (const plan of [
+        await explain(EVENT_LOG_SQL.RELAY_READ, [tx, seq, 256, ['7', '9'], ['8'], ['3']]),
+        await explain(EVENT_LOG_SQL.BACKLOG, []),
+      ]) {
+        expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+        expect(plan.map((n) => n['Index Name'])).toContain('events_pkey');
+        expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name' as keyof PlanNode] === 'events')).toEqual([]);
+      }
     });
 
     it('purges by walking the primary key from the oldest event, never the whole table', async () => {
-      const plan = await explain(EVENT_LOG_SQL.PURGE, [new Date(), true, 5_000]);
+      const plan = await explain(EVENT_LOG_SQL.PURGE, [new Date(), true, 5_000, String(Math.floor(Date.now() / 60_000))]);
       expect(plan.map((n) => n['Index Name'])).toContain('events_pkey');
       expect(plan.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name' as keyof PlanNode] === 'events')).toEqual([]);
     });

@@ -54,8 +54,8 @@ export interface EventLog {
   unpublished(limit: number): Promise<readonly LoggedEvent[]>;
 
   /**
-   * Records that the broker acknowledged these events, as `unpublished` handed them out: an adapter finds them by
-   * position, its cheapest key.
+   * Records that the broker acknowledged these events, of those the last `unpublished` call handed out (others may
+   * be ignored): an adapter finds them by position, its cheapest key, or by where its last read stopped.
    */
   markPublished(events: readonly LoggedEvent[], at: Date): Promise<void>;
 

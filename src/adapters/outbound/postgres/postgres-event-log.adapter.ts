@@ -6,6 +6,7 @@ import { formatPosition, isAfter, parsePosition, positionOf, type EventPosition 
 import { FeedHead } from './postgres-feed-head.js';
 import type { Outbox } from './postgres-outbox.js';
 import { RelayClaim } from './postgres-relay-claim.js';
+import { advance, horizonOf, toHand, type ReadEvent, type ReadPart, type RelayCursorState, type RelayRead } from './postgres-relay-cursor.js';
 
 const columns = (alias: string) => ['tx::text AS tx', 'seq::text AS seq', 'id', 'type', 'subject', 'occurred_at', 'body']
   .map((column) => `${alias}.${column}`).join(', ');
@@ -25,30 +26,53 @@ const READ_FROM_START = `SELECT p.tx::text AS purged_tx, p.seq::text AS purged_s
     SELECT * FROM events e WHERE (e.tx, e.seq) > (p.tx, p.seq) AND ${GATE} ORDER BY e.tx, e.seq LIMIT $1
   ) page ON true`;
 
-// The relay is not gated: per-order order holds in any set of committed events (see the class comment). It starts
-// at a horizon below which nothing is unpublished (see `unpublished`), so that it does not walk the partial index's
-// entries of published events, which stay there, dead, until a vacuum. With the page comes the snapshot's xmin: no
-// event that this read could not see can lie below it.
-const UNPUBLISHED = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${columns('page')}
+// The relay is not gated: per-order order holds in any set of committed events (see the class comment). It reads
+// what its cursor says may be unpublished (see RelayCursorState): a page past the cursor by the primary key, every
+// event of the late transactions, and the owed events by key; and with them, the transactions its snapshot saw
+// running. Nothing is marked per event: what the relay got acknowledged only moves its cursor (RELAY_SAVE).
+const RELAY_READ = `SELECT array_to_string(ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot())), ',') AS running,
+    page.part, ${columns('page')}
   FROM (SELECT 1) one LEFT JOIN LATERAL (
-    SELECT * FROM events e WHERE e.published_at IS NULL AND (e.tx, e.seq) >= ($1::xid8, $2::bigint)
-    ORDER BY e.tx, e.seq LIMIT $3
+    (SELECT 'after' AS part, e.* FROM events e WHERE (e.tx, e.seq) > ($1::xid8, $2::bigint) ORDER BY e.tx, e.seq LIMIT $3)
+    UNION ALL
+    SELECT 'late', e.* FROM events e WHERE e.tx = ANY($4::xid8[])
+    UNION ALL
+    SELECT 'owed', e.* FROM unnest($5::xid8[], $6::bigint[]) AS o (tx, seq) JOIN events e ON e.tx = o.tx AND e.seq = o.seq
   ) page ON true`;
 
-// By primary key: the positions the relay was handed, as two arrays.
-const MARK_PUBLISHED = `UPDATE events e SET published_at = $3
-  FROM unnest($1::xid8[], $2::bigint[]) AS p(tx, seq)
-  WHERE e.tx = p.tx AND e.seq = p.seq AND e.published_at IS NULL`;
+const RELAY_LOAD = `SELECT after_tx::text, after_seq::text, late::text[], owed_tx::text[], owed_seq::text[] FROM events_relay`;
+
+// The cursor, and for retention, the position below which everything was published in this minute of `at`.
+const RELAY_SAVE = `WITH cursor AS (
+    UPDATE events_relay SET after_tx = $1, after_seq = $2, late = $3, owed_tx = $4, owed_seq = $5
+  )
+  INSERT INTO events_published_below AS b (minute, tx, seq, at) VALUES ($6, $7, $8, $9)
+  ON CONFLICT (minute) DO UPDATE SET tx = excluded.tx, seq = excluded.seq, at = excluded.at
+    WHERE (excluded.tx, excluded.seq) > (b.tx, b.seq)`;
+
+// What the relay's cursor says may be unpublished, counted as the relay reads it, from whichever replica asks.
+const BACKLOG = `SELECT count(*)::int AS waiting, min(w.occurred_at) AS oldest FROM events_relay r, LATERAL (
+    SELECT e.occurred_at FROM events e WHERE (e.tx, e.seq) > (r.after_tx, r.after_seq)
+    UNION ALL SELECT e.occurred_at FROM events e WHERE e.tx = ANY(r.late)
+    UNION ALL SELECT e.occurred_at FROM unnest(r.owed_tx, r.owed_seq) AS o (tx, seq)
+      JOIN events e ON e.tx = o.tx AND e.seq = o.seq
+  ) w`;
 
 // A prefix of the gated log: walked in order, cut at the first event that does not qualify, so a retained event
 // never has a purged one above it, and a transaction committing late cannot land below the purged ones. Every
 // event up to the cut is gated, hence in the walk, so the delete is a range of the primary key. The cut is kept,
-// in the same transaction, for the reads that come after.
-const PURGE = `WITH walk AS (
+// in the same transaction, for the reads that come after. Published before `before` ($1, with $2): below the
+// position the relay had passed in a minute that ended by then ($4); the minutes before that one are dropped.
+const PURGE = `WITH published AS (
+    SELECT tx, seq, minute FROM events_published_below WHERE minute < $4 ORDER BY minute DESC LIMIT 1
+  ), walk AS (
     SELECT tx, seq, bool_and(ok) OVER (ORDER BY tx, seq) AS doomed FROM (
-      SELECT e.tx, e.seq, CASE WHEN $2::boolean THEN coalesce(e.published_at < $1, false) ELSE e.occurred_at < $1 END AS ok
+      SELECT e.tx, e.seq,
+        CASE WHEN $2::boolean THEN coalesce((e.tx, e.seq) < (SELECT tx, seq FROM published), false) ELSE e.occurred_at < $1 END AS ok
       FROM events e WHERE ${GATE} ORDER BY e.tx, e.seq LIMIT $3
     ) oldest
+  ), forgotten AS (
+    DELETE FROM events_published_below b USING published WHERE b.minute < published.minute
   ), cut AS (
     SELECT tx, seq FROM walk WHERE doomed ORDER BY tx DESC, seq DESC LIMIT 1
   ), gone AS (
@@ -60,7 +84,7 @@ const PURGE = `WITH walk AS (
 const PURGE_CHUNK = 5_000;
 
 /** The log's statements, for the query-plan checks in test/postgres. */
-export const EVENT_LOG_SQL = { READ_AFTER, READ_FROM_START, UNPUBLISHED, MARK_PUBLISHED, PURGE } as const;
+export const EVENT_LOG_SQL = { READ_AFTER, READ_FROM_START, RELAY_READ, BACKLOG, PURGE } as const;
 
 interface EventRow {
   tx: string;
@@ -73,15 +97,12 @@ interface EventRow {
 }
 /** A row of a read: how far purging went, with one event of the page, or none (nulls) when the page is empty. */
 type ReadRow = { purged_tx: string; purged_seq: string } & { [K in keyof EventRow]: EventRow[K] | null };
-/** A row of the relay's read: the snapshot's xmin, with one event, or none (nulls) when nothing waits. */
-type UnpublishedRow = { xmin: string } & { [K in keyof EventRow]: EventRow[K] | null };
+/** A row of the relay's read: the transactions its snapshot saw running, with one event, or none (nulls). */
+type RelayReadRow = { running: string; part: ReadPart | null } & { [K in keyof EventRow]: EventRow[K] | null };
+type RelayStateRow = { after_tx: string; after_seq: string; late: string[]; owed_tx: string[]; owed_seq: string[] };
 
-/** What the relay's last read found, to move the horizon once it says what got published. */
-interface RelayRead {
-  readonly xmin: EventPosition;
-  readonly events: readonly LoggedEvent[];
-  readonly full: boolean;
-}
+/** An event as the relay read it: where it sits, and which part of the read it came from. */
+type RelayEvent = Omit<LoggedEvent, 'position'> & ReadEvent;
 
 /**
  * The outbox and the feed in the `events` table, written by the order writes in their own transactions (see
@@ -106,9 +127,9 @@ export class PostgresEventLog implements EventLog {
   private readonly head: FeedHead;
   private readonly relay: RelayClaim;
   private readonly bell = new OutboxBell();
-  /** No unpublished event lies below it (see `unpublished`); it only ever moves up. */
-  private horizon: EventPosition = { tx: 0n, seq: 0n };
-  private lastRead?: RelayRead;
+  /** The relay's cursor, loaded when this process takes the role (the claim's `term`), kept while it holds it. */
+  private cursor?: { readonly term: number; state: RelayCursorState };
+  private lastRead?: RelayRead<RelayEvent> & { readonly term: number };
   readonly outbox: Outbox;
 
   constructor(
@@ -150,57 +171,64 @@ export class PostgresEventLog implements EventLog {
     return this.bell.take(id);
   }
 
-  /**
-   * Read from the horizon up. Nothing unpublished lies below it: every event below the xmin of a read's snapshot
-   * was visible to that read, so it was returned (or lies beyond a full page) or was already published, and an
-   * event of a transaction still running then has a larger xid. markPublished moves the horizon up to the oldest
-   * of: that xmin, what the read returned and did not get published, and the end of a full page.
-   */
+  /** What the relay's cursor says may be unpublished: see RelayCursorState and RELAY_READ. */
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
-    const from = this.horizon;
-    const { rows } = await this.relay.query<UnpublishedRow>(UNPUBLISHED, [String(from.tx), String(from.seq), limit], this.db);
-    const events = rows.flatMap((row) => (row.tx === null ? [] : [toLoggedEvent(row as EventRow)]));
-    this.lastRead = { xmin: { tx: BigInt(rows[0]!.xmin), seq: 0n }, events, full: events.length >= limit };
-    return events;
+    const { term, state } = await this.cursorNow();
+    const { rows } = await this.relay.query<RelayReadRow>(RELAY_READ, [
+      String(state.after.tx), String(state.after.seq), limit, state.late.map(String),
+      state.owed.map((p) => String(p.tx)), state.owed.map((p) => String(p.seq)),
+    ], this.db);
+    const found = rows.flatMap((row) => (row.tx === null ? [] : [{ ...toLoggedEvent(row as EventRow), position: positionOf(row as EventRow), part: row.part! }]));
+    const handed = toHand(found, limit);
+    const running = rows[0]!.running;
+    this.lastRead = { term, from: state, inProgress: running ? running.split(',').map(BigInt) : [], handed };
+    return handed.map(({ part: _part, position, ...event }) => ({ ...event, position: formatPosition(position) }));
   }
 
+  /** Moves the cursor past what the last read handed out and got published, and saves it with the relay's role. */
   async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
-    const positions = events.flatMap(({ position }) => {
-      const parsed = parsePosition(position);
-      return parsed ? [parsed] : [];
-    });
-    if (positions.length === 0) return;
-    await this.relay.query(MARK_PUBLISHED, [positions.map((p) => String(p.tx)), positions.map((p) => String(p.seq)), at], this.db);
-    this.raiseHorizon(new Set(events.map((event) => event.position)));
+    const read = this.lastRead;
+    if (!read || events.length === 0) return;
+    // A role lost since the read: the replica holding it now keeps the cursor, and re-sends what this one did not save.
+    if (read.term !== this.relay.term || (read.term > 0 && !this.relay.holds(read.term))) return;
+    const state = advance(read, new Set(events.map((event) => event.position)), (event) => formatPosition(event.position));
+    const below = horizonOf(state);
+    await this.relay.query(RELAY_SAVE, [
+      String(state.after.tx), String(state.after.seq), state.late.map(String),
+      state.owed.map((p) => String(p.tx)), state.owed.map((p) => String(p.seq)),
+      minuteOf(at), String(below.tx), String(below.seq), at,
+    ], this.db);
+    this.lastRead = undefined;
+    this.cursor = { term: read.term, state };
   }
 
-  private raiseHorizon(published: ReadonlySet<string>): void {
-    const read = this.lastRead;
-    if (!read) return;
-    let next = read.xmin;
-    const lower = (p: EventPosition) => {
-      if (isAfter(next, p)) next = p;
+  /** The cursor this process relays from: the saved one, read again whenever it (re)took the role. */
+  private async cursorNow(): Promise<{ readonly term: number; readonly state: RelayCursorState }> {
+    const term = this.relay.term;
+    if (this.cursor && this.cursor.term === term) return this.cursor;
+    const { rows: [row] } = await this.relay.query<RelayStateRow>(RELAY_LOAD, [], this.db);
+    const state: RelayCursorState = {
+      after: positionOf({ tx: row!.after_tx, seq: row!.after_seq }),
+      late: row!.late.map(BigInt),
+      owed: row!.owed_tx.map((tx, i) => positionOf({ tx, seq: row!.owed_seq[i]! })),
     };
-    const left = read.events.find((event) => !published.has(event.position));
-    if (left) lower(parsePosition(left.position)!);
-    if (read.full && read.events.length) lower(parsePosition(read.events[read.events.length - 1]!.position)!);
-    if (isAfter(next, this.horizon)) this.horizon = next;
+    this.cursor = { term, state };
+    return this.cursor;
   }
 
   async purge(before: Date, relayed: boolean): Promise<number> {
     let total = 0;
     for (;;) {
       // Another replica purging at once may delete some of the same events: each is counted by whoever deleted it.
-      const { rows: [row] } = await this.db.query<{ n: number; doomed: number }>(PURGE, [before, relayed, PURGE_CHUNK]);
+      const { rows: [row] } = await this.db.query<{ n: number; doomed: number }>(PURGE, [before, relayed, PURGE_CHUNK, minuteOf(before)]);
       total += row!.n;
       if (row!.doomed < PURGE_CHUNK) return total;
     }
   }
 
   async backlog(): Promise<{ readonly waiting: number; readonly oldestAt?: Date }> {
-    const { rows: [row] } = await this.db.query<{ waiting: number; oldest: Date | null }>(
-      'SELECT count(*)::int AS waiting, min(occurred_at) AS oldest FROM events WHERE published_at IS NULL');
+    const { rows: [row] } = await this.db.query<{ waiting: number; oldest: Date | null }>(BACKLOG);
     return { waiting: row!.waiting, ...(row!.oldest ? { oldestAt: row!.oldest } : {}) };
   }
 
@@ -214,6 +242,9 @@ export class PostgresEventLog implements EventLog {
     await this.relay.close();
   }
 }
+
+/** The minute of `at` since the epoch: the key of events_published_below. */
+const minuteOf = (at: Date): string => String(Math.floor(at.getTime() / 60_000));
 
 const toLoggedEvent = (row: EventRow): LoggedEvent => ({
   position: formatPosition(positionOf(row)),

@@ -84,6 +84,32 @@ export const MIGRATIONS: readonly string[] = [
   // insert at a random place. (A replica of an older build, during a rolling update, still marks by id: slowly,
   // by a scan of the unpublished, but correctly.)
   'DROP INDEX events_by_id;',
+  // The relay stops marking events: a mark rewrote the whole event row, and kept a partial index that every order
+  // write paid an insert for. It keeps a cursor instead (see RelayCursorState), one row rewritten per round, and
+  // per minute the position below which everything was published by then, for retention. It starts below the
+  // oldest event the marks left unpublished; what it re-sends above that, JetStream drops by Nats-Msg-Id.
+  // published_at stays for replicas of an older build during a rolling update, unindexed and no longer read.
+  `DROP INDEX events_unpublished;
+   CREATE TABLE events_relay (
+     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+     after_tx xid8 NOT NULL,
+     after_seq bigint NOT NULL,
+     late xid8[] NOT NULL DEFAULT '{}',
+     owed_tx xid8[] NOT NULL DEFAULT '{}',
+     owed_seq bigint[] NOT NULL DEFAULT '{}'
+   );
+   INSERT INTO events_relay (after_tx, after_seq)
+     SELECT coalesce(min(tx), '0'), coalesce(min(seq) - 1, 0) FROM (
+       (SELECT tx, seq FROM events WHERE published_at IS NULL ORDER BY tx, seq LIMIT 1)
+       UNION ALL (SELECT tx, seq + 1 FROM events WHERE NOT EXISTS (SELECT 1 FROM events WHERE published_at IS NULL)
+                  ORDER BY tx DESC, seq DESC LIMIT 1)
+     ) first_owed (tx, seq);
+   CREATE TABLE events_published_below (
+     minute bigint PRIMARY KEY,
+     tx xid8 NOT NULL,
+     seq bigint NOT NULL,
+     at timestamptz NOT NULL
+   );`,
 ];
 
 /** Any fixed number will do, as long as nothing else in the database takes the same advisory lock. */

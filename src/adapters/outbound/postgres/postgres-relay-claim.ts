@@ -23,8 +23,19 @@ export class RelayClaim {
   private checkedAt = 0;
   private asking?: Promise<boolean>;
   private closed = false;
+  private terms = 0;
 
   constructor(private readonly options: PostgresOptions) {}
+
+  /** Counts the times this process took the role: what it knew while it held it before may be stale now. */
+  get term(): number {
+    return this.terms;
+  }
+
+  /** Whether the role taken in `term` is still held, as far as this process knows (the next statement checks). */
+  holds(term: number): boolean {
+    return this.held && this.client !== undefined && this.terms === term;
+  }
 
   /** True while this process holds the role; rejects with a DependencyFailure when the database cannot say. */
   claim(): Promise<boolean> {
@@ -69,6 +80,7 @@ export class RelayClaim {
       const client = this.client ?? (await this.connect());
       const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1) AS held', [RELAY_LOCK]);
       this.held = rows[0]!.held;
+      if (this.held) this.terms += 1;
       this.checkedAt = Date.now();
       return this.held;
     } catch (error) {
