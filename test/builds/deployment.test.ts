@@ -58,11 +58,24 @@ describe('the Deployment', () => {
     expect(app.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } });
   });
 
-  it('writes only to emptyDir volumes: DATA_DIR and /tmp', () => {
-    const volumes = Object.fromEntries(podSpec(base).volumes.map((v: any) => [v.name, v]));
-    const writable = app.volumeMounts.filter((m: any) => !m.readOnly);
-    expect(writable.map((m: any) => m.mountPath).sort()).toEqual([decoded(containerEnv(base)).dataDir, '/tmp'].sort());
-    for (const mount of writable) expect(volumes[mount.name].emptyDir).toBeDefined();
+  // The storage-service backend's local outbox and stock intents must outlive the pod; on PostgreSQL DATA_DIR holds
+  // nothing, and replicas could not share one claim.
+  it.each(Object.keys(variants))('writes only to DATA_DIR and /tmp in %s, DATA_DIR kept across pods unless the store is shared', (variant) => {
+    const resources = variants[variant]!;
+    const volumes = Object.fromEntries(podSpec(resources).volumes.map((v: any) => [v.name, v]));
+    const mounts = container(resources).volumeMounts;
+    const writable = Object.fromEntries(mounts.filter((m: any) => !m.readOnly).map((m: any) => [m.mountPath, volumes[m.name]]));
+    const dataDir = decoded(containerEnv(resources)).dataDir;
+    expect(Object.keys(writable).sort()).toEqual([dataDir, '/tmp'].sort());
+    expect(writable['/tmp'].emptyDir).toBeDefined();
+    const claims = resources.filter((r) => r.kind === 'PersistentVolumeClaim');
+    if (sharesItsStore(variant)) {
+      expect([writable[dataDir].emptyDir, claims]).toEqual([expect.anything(), []]);
+    } else {
+      const claim = one(resources, 'PersistentVolumeClaim');
+      expect(writable[dataDir].persistentVolumeClaim).toEqual({ claimName: claim.metadata.name });
+      expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    }
   });
 
   it('probes the three health routes on the port the service listens on', () => {
