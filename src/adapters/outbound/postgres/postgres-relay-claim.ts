@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { DependencyFailure } from '../../../application/dependency-failure.js';
-import { asFailure, describeError, type PostgresOptions, type Sql } from './postgres-database.js';
+import { asFailure, type PostgresOptions, type Sql } from './postgres-database.js';
 
 /** Any fixed number will do, as long as nothing else in the database takes it (the migrations take 726150311). */
 const RELAY_LOCK = 726_150_312;
@@ -86,7 +85,7 @@ export class RelayClaim {
     } catch (error) {
       // Whatever the state of that session, it is not trusted again: the next claim starts a new one.
       await this.drop();
-      throw new DependencyFailure('database', `PostgreSQL failed: ${describeError(error)}`, { cause: error });
+      throw asFailure(error);
     }
   }
 
