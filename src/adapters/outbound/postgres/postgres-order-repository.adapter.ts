@@ -32,6 +32,14 @@ const QUEUES = [false, true].flatMap((inStatus) => [false, true].map((after) => 
      WHERE $2::text IS NULL ORDER BY created_at, id LIMIT $1`));
 
 /**
+ * How many placement transactions a replica runs at once. Two: one fills while the other commits, so a batch never
+ * waits for a WAL flush it could share. More only splits the orders into smaller batches that queue on the same
+ * books' row locks: at 64 connections on 2 cores, 2 in flight placed 4,885 orders/s and 9 in flight 2,620. And one
+ * connection is always left to reads and updates, which a placement waits for as often as not.
+ */
+export const placementsInFlight = (poolSize: number): number => Math.max(1, Math.min(2, poolSize - 1));
+
+/**
  * Orders, their holds in `stock_holds`, the books' stock and the events in `events`, each write in one transaction
  * that the row locks serialise, so no interleaving of replicas can oversell, take twice or give back twice, and an
  * event is committed if and only if its change is. Placements share transactions (see PlacementBatcher).
@@ -43,8 +51,7 @@ export class PostgresOrderRepository implements OrderRepository {
   constructor(
     private readonly db: PostgresDatabase,
     private readonly outbox: Outbox = quietOutbox(),
-    // One connection is left to reads and updates, which a placement waits for as often as not.
-    limits: BatchLimits = { maxBatch: 500, inFlight: Math.max(1, db.poolSize - 1) },
+    limits: BatchLimits = { maxBatch: 500, inFlight: placementsInFlight(db.poolSize) },
   ) {
     this.placements = new PlacementBatcher(db, outbox, limits);
     // The orders asked for in one turn are read with one statement, as the inventory reads books; each caller
