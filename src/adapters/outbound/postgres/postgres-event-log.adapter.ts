@@ -101,8 +101,8 @@ type ReadRow = { purged_tx: string; purged_seq: string } & { [K in keyof EventRo
 type RelayReadRow = { running: string; part: ReadPart | null } & { [K in keyof EventRow]: EventRow[K] | null };
 type RelayStateRow = { after_tx: string; after_seq: string; late: string[]; owed_tx: string[]; owed_seq: string[] };
 
-/** An event as the relay read it: where it sits, and which part of the read it came from. */
-type RelayEvent = Omit<LoggedEvent, 'position'> & ReadEvent;
+/** An event as the relay read it: the event, where it sits, and which part of the read it came from. */
+type RelayEvent = ReadEvent & { readonly event: LoggedEvent };
 
 /**
  * The outbox and the feed in the `events` table, written by the order writes in their own transactions (see
@@ -179,11 +179,15 @@ export class PostgresEventLog implements EventLog {
       String(state.after.tx), String(state.after.seq), limit, state.late.map(String),
       state.owed.map((p) => String(p.tx)), state.owed.map((p) => String(p.seq)),
     ], this.db);
-    const found = rows.flatMap((row) => (row.tx === null ? [] : [{ ...toLoggedEvent(row as EventRow), position: positionOf(row as EventRow), part: row.part! }]));
+    const found = rows.flatMap((row): RelayEvent[] => {
+      if (row.tx === null) return [];
+      const position = positionOf(row as EventRow);
+      return [{ event: toLoggedEvent(row as EventRow, position), position, part: row.part! }];
+    });
     const handed = toHand(found, limit);
     const running = rows[0]!.running;
     this.lastRead = { term, from: state, inProgress: running ? running.split(',').map(BigInt) : [], handed };
-    return handed.map(({ part: _part, position, ...event }) => ({ ...event, position: formatPosition(position) }));
+    return handed.map(({ event }) => event);
   }
 
   /** Moves the cursor past what the last read handed out and got published, and saves it with the relay's role. */
@@ -192,7 +196,7 @@ export class PostgresEventLog implements EventLog {
     if (!read || events.length === 0) return;
     // A role lost since the read: the replica holding it now keeps the cursor, and re-sends what this one did not save.
     if (read.term !== this.relay.term || (read.term > 0 && !this.relay.holds(read.term))) return;
-    const state = advance(read, new Set(events.map((event) => event.position)), (event) => formatPosition(event.position));
+    const state = advance(read, new Set(events.map((event) => event.position)), ({ event }) => event.position);
     const below = horizonOf(state);
     await this.relay.query(RELAY_SAVE, [
       String(state.after.tx), String(state.after.seq), state.late.map(String),
@@ -246,8 +250,8 @@ export class PostgresEventLog implements EventLog {
 /** The minute of `at` since the epoch: the key of events_published_below. */
 const minuteOf = (at: Date): string => String(Math.floor(at.getTime() / 60_000));
 
-const toLoggedEvent = (row: EventRow): LoggedEvent => ({
-  position: formatPosition(positionOf(row)),
+const toLoggedEvent = (row: EventRow, position: EventPosition = positionOf(row)): LoggedEvent => ({
+  position: formatPosition(position),
   id: row.id,
   type: row.type,
   subject: row.subject,

@@ -26,13 +26,6 @@ export interface RelayRead<E extends ReadEvent> {
   readonly handed: readonly E[];
 }
 
-/** The state a relay starts from: everything below `horizon` was published, nothing at or above it is known to be. */
-export const startingAt = (horizon: EventPosition): RelayCursorState => ({
-  after: { tx: horizon.tx, seq: horizon.seq - 1n },
-  late: [],
-  owed: [],
-});
-
 /**
  * What a read hands the relay, in log order: every late and owed event it found, and of the page past the cursor
  * as much as fits in `limit` beside them (so a late transaction's events are never split between rounds).
@@ -72,4 +65,4 @@ export function horizonOf(state: RelayCursorState): EventPosition {
 }
 
 const compareTx = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
-export const comparePositions = (a: EventPosition, b: EventPosition): number => compareTx(a.tx, b.tx) || compareTx(a.seq, b.seq);
+const comparePositions = (a: EventPosition, b: EventPosition): number => compareTx(a.tx, b.tx) || compareTx(a.seq, b.seq);
