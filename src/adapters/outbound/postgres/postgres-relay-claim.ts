@@ -97,9 +97,9 @@ export class RelayClaim {
       query_timeout: this.options.statementTimeoutMs + 1_000,
       keepAlive: true,
       application_name: 'order-service-relay',
-      // This session writes nothing but published marks. One lost to a crash only sends its event again, which
-      // JetStream drops by its Nats-Msg-Id (and consumers deduplicate on the id); waiting for a WAL flush per round
-      // would cost the orders' commits theirs.
+      // This session writes nothing but the relay's cursor. A save lost to a crash only sends its events again,
+      // which JetStream drops by their Nats-Msg-Id (and consumers deduplicate on the id); waiting for a WAL flush
+      // per round would cost the orders' commits theirs.
       options: '-c synchronous_commit=off',
     });
     // A session the server ended (restart, failover, pg_terminate_backend) took the lock with it.
