@@ -60,6 +60,34 @@ describe('embedded store: writes, and reads after them, answer once durable', ()
     }
   });
 
+  it('shares one read transaction among the reads of a turn, and ends it before a write or on the next turn', async () => {
+    const file = join(dir.path, 'reads');
+    const db = SqliteDatabase.open({ dataDir: file, synchronous: 'full' });
+    const other = new Database(join(file, 'orders.sqlite3'));
+    try {
+      db.db.exec('CREATE TABLE t (v INTEGER)');
+      await db.write(() => db.db.prepare('INSERT INTO t VALUES (1)').run());
+      const count = () => (db.db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+
+      const first = db.read(count);
+      expect(db.db.inTransaction).toBe(true); // the read's transaction stays open for the rest of the turn
+      const second = db.read(count);
+      const written = db.write(() => db.db.prepare('INSERT INTO t VALUES (2)').run());
+      const third = db.read(count); // inside the write's transaction: it sees the write, and waits for it
+      expect(await Promise.all([first, second, third])).toEqual([1, 1, 2]);
+      await written;
+      await turn();
+      expect(db.db.inTransaction).toBe(false);
+      // No snapshot is left held: another connection can write and checkpoint the whole WAL.
+      other.prepare('INSERT INTO t VALUES (3)').run();
+      expect(other.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
+      expect(await db.read(count)).toBe(3);
+    } finally {
+      other.close();
+      db.close();
+    }
+  });
+
   it('answers POST /orders only after a flush that began once the order was confirmed has completed', async () => {
     const dataDir = join(dir.path, 'http');
     let reader: Database.Database | undefined;
