@@ -26,18 +26,34 @@ export interface OrderRow {
   version: number;
 }
 
-export function toOrder(row: OrderRow): Order {
-  if (!isOrderStatus(row.status)) throw new Error(`order ${row.id} has unknown status ${row.status} in the store`);
+/**
+ * The same columns as an array in `ORDER_COLUMNS` order, as SQLite returns them in raw mode: building an object
+ * with ten named keys per row cost the embedded store more than finding the row did.
+ */
+export type OrderTuple = readonly [
+  id: string, bookId: string, userId: string, quantity: number, unitPriceCents: number, totalCents: number,
+  status: string, createdAt: number, updatedAt: number, version: number,
+];
+
+export const toOrder = (row: OrderRow): Order => orderOf(row.id, row.book_id, row.user_id, row.quantity,
+  row.unit_price_cents, row.total_cents, row.status, row.created_at, row.updated_at, row.version);
+
+export const tupleToOrder = (row: OrderTuple): Order =>
+  orderOf(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9]);
+
+function orderOf(id: string, bookId: string, userId: string, quantity: number, unitPriceCents: number | string,
+  totalCents: number | string, status: string, createdAt: number | Date, updatedAt: number | Date, version: number): Order {
+  if (!isOrderStatus(status)) throw new Error(`order ${id} has unknown status ${status} in the store`);
   return Order.rehydrate({
-    id: row.id as OrderId,
-    bookId: row.book_id as BookId,
-    userId: row.user_id as UserId,
-    quantity: row.quantity as Quantity,
-    unitPrice: Number(row.unit_price_cents) as Money,
-    total: Number(row.total_cents) as Money,
-    status: row.status,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-    version: row.version,
+    id: id as OrderId,
+    bookId: bookId as BookId,
+    userId: userId as UserId,
+    quantity: quantity as Quantity,
+    unitPrice: Number(unitPriceCents) as Money,
+    total: Number(totalCents) as Money,
+    status,
+    createdAt: new Date(createdAt),
+    updatedAt: new Date(updatedAt),
+    version,
   });
 }

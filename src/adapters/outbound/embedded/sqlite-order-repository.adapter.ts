@@ -14,7 +14,7 @@ import type {
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { SqliteEventLog } from './sqlite-event-log.adapter.js';
 import { SqliteStockLedger } from './sqlite-stock-ledger.js';
-import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
+import { ORDER_COLUMNS, tupleToOrder, type OrderTuple } from '../order-columns.js';
 
 /**
  * Orders, their stock and their events in one SQLite write each: every method's writes share a savepoint and a
@@ -23,32 +23,33 @@ import { ORDER_COLUMNS, toOrder, type OrderRow } from '../order-columns.js';
 export class SqliteOrderRepository implements OrderRepository {
   private readonly stock: SqliteStockLedger;
   private readonly insert: Statement;
-  private readonly selectById: Statement<[string], OrderRow>;
-  private readonly selectFirstPage: Statement<[string, number], OrderRow>;
-  private readonly selectPageAfter: Statement<[string, number, number, string, number], OrderRow>;
+  private readonly selectById: Statement<[string], OrderTuple>;
+  private readonly selectFirstPage: Statement<[string, number], OrderTuple>;
+  private readonly selectPageAfter: Statement<[string, number, number, string, number], OrderTuple>;
   private readonly updateIfVersion: Statement;
   /** The fulfilment queue, by [in a status][after a position]. */
-  private readonly queue: ReadonlyArray<readonly [Statement<unknown[], OrderRow>, Statement<unknown[], OrderRow>]>;
+  private readonly queue: ReadonlyArray<readonly [Statement<unknown[], OrderTuple>, Statement<unknown[], OrderTuple>]>;
 
   constructor(private readonly store: SqliteDatabase, private readonly events: SqliteEventLog) {
     const db = store.db;
     this.stock = new SqliteStockLedger(store);
     this.insert = db.prepare(`INSERT INTO orders (${ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.selectById = db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`);
-    this.selectFirstPage = db.prepare(
+    // Raw statements: rows as arrays in ORDER_COLUMNS order (see OrderTuple).
+    this.selectById = db.prepare<[string], OrderTuple>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`).raw();
+    this.selectFirstPage = db.prepare<[string, number], OrderTuple>(
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
-    );
-    this.selectPageAfter = db.prepare(
+    ).raw();
+    this.selectPageAfter = db.prepare<[string, number, number, string, number], OrderTuple>(
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?))
        ORDER BY created_at DESC, id DESC LIMIT ?`,
-    );
+    ).raw();
     // One walk of orders_queue_by_status per status, merged when the queue asks for every status: no scan or sort
     // of all orders, and no second index for every placement to maintain.
     const walk = (status: string, after: boolean) => `SELECT * FROM (SELECT ${ORDER_COLUMNS} FROM orders WHERE status = ${status}
        ${after ? 'AND (created_at > @at OR (created_at = @at AND id > @id))' : ''} ORDER BY created_at, id LIMIT @limit)`;
-    const queue = (inStatus: boolean, after: boolean) => db.prepare<unknown[], OrderRow>(inStatus
+    const queue = (inStatus: boolean, after: boolean) => db.prepare<unknown[], OrderTuple>(inStatus
       ? walk('@status', after)
-      : `SELECT * FROM (${ORDER_STATUSES.map((status) => walk(`'${status}'`, after)).join(' UNION ALL ')}) ORDER BY created_at, id LIMIT @limit`);
+      : `SELECT * FROM (${ORDER_STATUSES.map((status) => walk(`'${status}'`, after)).join(' UNION ALL ')}) ORDER BY created_at, id LIMIT @limit`).raw();
     this.queue = [[queue(false, false), queue(false, true)], [queue(true, false), queue(true, true)]];
     this.updateIfVersion = db.prepare(
       'UPDATE orders SET status = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?',
@@ -68,7 +69,7 @@ export class SqliteOrderRepository implements OrderRepository {
   findById(id: OrderId): Promise<Order | undefined> {
     return this.store.read(() => {
       const row = this.selectById.get(id);
-      return row && toOrder(row);
+      return row && tupleToOrder(row);
     });
   }
 
@@ -77,7 +78,7 @@ export class SqliteOrderRepository implements OrderRepository {
       const rows = after
         ? this.selectPageAfter.all(userId, after.createdAt.getTime(), after.createdAt.getTime(), after.id, limit)
         : this.selectFirstPage.all(userId, limit);
-      return rows.map(toOrder);
+      return rows.map(tupleToOrder);
     });
   }
 
@@ -85,7 +86,7 @@ export class SqliteOrderRepository implements OrderRepository {
     return this.store.read(() => {
       const statement = this.queue[status === undefined ? 0 : 1]![after ? 1 : 0]!;
       const at = after?.createdAt.getTime();
-      return statement.all({ limit, ...(status === undefined ? {} : { status }), ...(after ? { at, id: after.id } : {}) }).map(toOrder);
+      return statement.all({ limit, ...(status === undefined ? {} : { status }), ...(after ? { at, id: after.id } : {}) }).map(tupleToOrder);
     });
   }
 
@@ -94,7 +95,7 @@ export class SqliteOrderRepository implements OrderRepository {
     return this.store.write(() => {
       const row = this.selectById.get(id);
       if (!row) return E.left(orderNotFound(id));
-      const current = toOrder(row);
+      const current = tupleToOrder(row);
       const changed = change(current);
       if (E.isLeft(changed)) return changed;
       const refusal = this.stock.follow(changed.right);
