@@ -6,7 +6,8 @@
 //           "variants": [{ "name": "default", "env": { "STORAGE_BACKEND": "memory" } },
 //                        { "name": "no-logs", "env": { "STORAGE_BACKEND": "memory", "LOG_LEVEL": "silent" },
 //                          "main": "/path/to/other/dist/infrastructure/main.js" }] }
-//   A variant runs with the node flags of the image's CMD, or with its own "nodeArgs" in their place.
+//   A variant runs with the node flags of the image's CMD, or with its own "nodeArgs" in their place;
+//   { "name": "koa-floor", "script": "koa-floor-server.mjs" } runs one of the bench's own servers instead.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ const books = JSON.parse(readFileSync(fileURLToPath(new URL('../../src/infrastru
 const work = mkdtempSync(join(tmpdir(), 'avakart-compare-'));
 const seedFile = join(work, 'catalog.json');
 writeFileSync(seedFile, JSON.stringify(books.map((b) => ({ ...b, quantity: 2_000_000_000 }))));
-const variants = [{ name: 'baseline', baseline: true }, ...spec.variants];
+const variants = [{ name: 'baseline', script: 'baseline-server.mjs' }, ...spec.variants];
 const servers = [];
 try {
   for (const variant of variants) {
@@ -29,7 +30,7 @@ try {
     mkdirSync(dataDir);
     servers.push(await startServer({
       name: variant.name, port, logFile: join(work, `${variant.name}.log`),
-      args: variant.baseline ? [fileURLToPath(new URL('./baseline-server.mjs', import.meta.url)), String(port)]
+      args: variant.script ? [fileURLToPath(new URL(`./${variant.script}`, import.meta.url)), String(port)]
         : [...(variant.nodeArgs ?? PRODUCTION_NODE_ARGS), variant.main ?? SERVICE_MAIN],
       env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, DATA_DIR: dataDir, ...variant.env },
     }));
