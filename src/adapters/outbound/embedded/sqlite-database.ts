@@ -81,8 +81,9 @@ export class SqliteDatabase {
   // Prepared once: parsing these on every write cost more than running them.
   private readonly savepoint: Database.Statement;
   private readonly release: Database.Statement;
+  private readonly beginWrite: Database.Statement;
   private readonly beginRead: Database.Statement;
-  private readonly commitRead: Database.Statement;
+  private readonly commitStatement: Database.Statement;
 
   private constructor(
     readonly db: Database.Database,
@@ -93,8 +94,9 @@ export class SqliteDatabase {
   ) {
     this.savepoint = db.prepare('SAVEPOINT op');
     this.release = db.prepare('RELEASE op');
+    this.beginWrite = db.prepare('BEGIN IMMEDIATE');
     this.beginRead = db.prepare('BEGIN DEFERRED');
-    this.commitRead = db.prepare('COMMIT');
+    this.commitStatement = db.prepare('COMMIT');
   }
 
   static open(options: SqliteOptions, schema: SqliteSchema = ORDER_STORE): SqliteDatabase {
@@ -197,12 +199,12 @@ export class SqliteDatabase {
   private stopReading(): void {
     if (!this.reading) return;
     this.reading = false;
-    if (this.db.open && this.db.inTransaction) this.commitRead.run();
+    if (this.db.open && this.db.inTransaction) this.commitStatement.run();
   }
 
   private begin(): Batch {
     this.stopReading();
-    this.db.exec('BEGIN IMMEDIATE');
+    this.beginWrite.run();
     const batch = new Batch();
     this.open = batch;
     this.newest = batch;
@@ -228,7 +230,7 @@ export class SqliteDatabase {
     if (!batch) return;
     this.open = undefined;
     try {
-      this.db.exec('COMMIT');
+      this.commitStatement.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       batch.fail(asDependencyFailure(error));
