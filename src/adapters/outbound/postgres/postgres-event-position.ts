@@ -23,4 +23,9 @@ export function parsePosition(text: string): EventPosition | undefined {
 /** The position of a row as pg returns it: xid8 cast to text, bigint as a string. */
 export const positionOf = (row: { tx: string; seq: string }): EventPosition => ({ tx: BigInt(row.tx), seq: BigInt(row.seq) });
 
-export const isAfter = (a: EventPosition, b: EventPosition): boolean => a.tx > b.tx || (a.tx === b.tx && a.seq > b.seq);
+export const compareBigints = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Log order, as a sort comparator. */
+export const comparePositions = (a: EventPosition, b: EventPosition): number => compareBigints(a.tx, b.tx) || compareBigints(a.seq, b.seq);
+
+export const isAfter = (a: EventPosition, b: EventPosition): boolean => comparePositions(a, b) > 0;

@@ -1,4 +1,4 @@
-import { isAfter, type EventPosition } from './postgres-event-position.js';
+import { compareBigints, comparePositions, isAfter, type EventPosition } from './postgres-event-position.js';
 
 /**
  * Where the relay's next read starts, and what below that point it still owes. Every event not yet published is
@@ -48,7 +48,7 @@ export function toHand<E extends ReadEvent>(found: readonly E[], limit: number):
 export function advance<E extends ReadEvent>(read: RelayRead<E>, published: ReadonlySet<string>, key: (e: E) => string): RelayCursorState {
   const page = read.handed.filter((event) => event.part === 'after');
   const after = page.length ? page[page.length - 1]!.position : read.from.after;
-  const late = [...new Set(read.inProgress)].filter((tx) => tx < after.tx).sort(compareTx);
+  const late = [...new Set(read.inProgress)].filter((tx) => tx < after.tx).sort(compareBigints);
   const owed = read.handed.filter((event) => !published.has(key(event))).map((event) => event.position);
   return { after, late, owed };
 }
@@ -63,6 +63,3 @@ export function horizonOf(state: RelayCursorState): EventPosition {
   if (state.owed.length) lower(state.owed[0]!);
   return horizon;
 }
-
-const compareTx = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
-const comparePositions = (a: EventPosition, b: EventPosition): number => compareTx(a.tx, b.tx) || compareTx(a.seq, b.seq);
