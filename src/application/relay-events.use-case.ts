@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/ports/clock.port.js';
-import type { EventLog, LoggedEvent } from './ports/event-log.port.js';
+import type { LoggedEvent, RelaySource } from './ports/event-log.port.js';
 import { failureReason, type EventPublisher, type PublishFailureReason } from './ports/event-publisher.port.js';
 
 export const DEFAULT_RELAY_BATCH = 256;
@@ -38,7 +38,7 @@ export type RelayRound =
  */
 export class RelayEvents {
   constructor(
-    private readonly log: EventLog,
+    private readonly log: RelaySource,
     private readonly publisher: EventPublisher,
     private readonly clock: Clock,
     private readonly batch: number = DEFAULT_RELAY_BATCH,

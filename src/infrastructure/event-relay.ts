@@ -1,4 +1,4 @@
-import type { EventLog } from '../application/ports/event-log.port.js';
+import type { EventLog, RelaySource } from '../application/ports/event-log.port.js';
 import type { EventPublisher } from '../application/ports/event-publisher.port.js';
 import { RelayEvents, type RelayFailure, type RelayRound } from '../application/relay-events.use-case.js';
 import type { Clock } from '../domain/ports/clock.port.js';
@@ -26,11 +26,18 @@ export interface EventRelayTuning {
   readonly random?: () => number;
 }
 
+/** What the relay logs with: a Logger, or what stands in for one where the relay runs on a thread of its own. */
+export interface RelayLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
 export interface EventRelayOptions extends EventRelayTuning {
-  readonly events: EventLog;
+  readonly events: RelaySource;
   readonly publisher: EventPublisher;
   readonly clock: Clock;
-  readonly log: Logger;
+  readonly log: RelayLog;
   readonly metrics?: RelayMetrics;
 }
 
@@ -190,22 +197,55 @@ export interface EventsRunning {
 
 /**
  * What serves the events beyond the feed: retention on every backend, and, with EVENTS_NATS_URL, the relay to
- * JetStream. The NATS client is imported only then. Nothing here waits for NATS or can fail start-up on it.
+ * JetStream on a thread of its own (see relay-thread.ts). Nothing here waits for NATS or can fail start-up on it.
  */
-export async function startEvents(config: Config, events: EventLog, clock: Clock, log: Logger, metrics?: ServiceMetrics, tuning: EventRelayTuning = {}): Promise<EventsRunning> {
+export async function startEvents(
+  config: Config, events: EventLog, clock: Clock, log: Logger, metrics?: ServiceMetrics, tuning: EventRelayTuning = {}, relayWorker?: URL,
+): Promise<EventsRunning> {
   const retention = startEventRetention({
     events, clock, log, retentionMs: config.eventsRetentionHours * 3_600_000, relayed: config.eventsNatsUrl !== undefined,
   });
   if (!config.eventsNatsUrl) return retention;
 
+  const { startRelayThread } = await import('./relay-thread.js');
+  const { random: _ownRandom, ...timings } = tuning; // a function cannot cross to the thread
+  const relay = startRelayThread({
+    broker: { url: config.eventsNatsUrl, stream: config.eventsNatsStream, subjectPrefix: config.eventsNatsSubjectPrefix },
+    tuning: timings, events, clock, log, ...(relayWorker ? { worker: relayWorker } : {}),
+    ...(metrics ? { metrics: metrics.relayMetrics(() => events.backlog()) } : {}),
+  });
+  return {
+    stop: async () => {
+      await relay.stop();
+      await retention.stop();
+    },
+  };
+}
+
+export interface JetStreamBroker {
+  /** EVENTS_NATS_URL, credentials and all. */
+  readonly url: string;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+}
+
+export interface JetStreamRelayOptions extends EventRelayTuning {
+  readonly broker: JetStreamBroker;
+  readonly events: RelaySource;
+  readonly clock: Clock;
+  readonly log: RelayLog;
+  readonly metrics?: RelayMetrics;
+}
+
+/** The relay publishing to JetStream: the NATS client is imported only here. Opening never waits for NATS. */
+export async function relayToJetStream(options: JetStreamRelayOptions): Promise<EventsRunning> {
+  const { broker: { url, stream, subjectPrefix }, log } = options;
   const { openJetStreamPublisher } = await import('../adapters/outbound/nats/jetstream-publisher.adapter.js');
   const { printableNatsUrl } = await import('../adapters/outbound/nats/nats-servers.js');
-  const broker = { url: printableNatsUrl(config.eventsNatsUrl), stream: config.eventsNatsStream };
+  const broker = { url: printableNatsUrl(url), stream };
   let relay: EventRelay | undefined;
   const publisher = openJetStreamPublisher({
-    url: config.eventsNatsUrl,
-    stream: config.eventsNatsStream,
-    subjectPrefix: config.eventsNatsSubjectPrefix,
+    url, stream, subjectPrefix,
     onStatus: (status) => {
       if (status.kind === 'connected') {
         log.info({ ...broker, server: status.server }, 'event relay: connected to NATS');
@@ -217,15 +257,11 @@ export async function startEvents(config: Config, events: EventLog, clock: Clock
       }
     },
   });
-  relay = startEventRelay({
-    events, publisher, clock, log, ...tuning,
-    ...(metrics ? { metrics: metrics.relayMetrics(() => events.backlog()) } : {}),
-  });
+  relay = startEventRelay({ ...options, publisher });
   return {
     stop: async () => {
       await relay.stop();
       await publisher.close();
-      await retention.stop();
     },
   };
 }

@@ -33,6 +33,8 @@ export interface StartOptions extends ContainerOverrides {
   readonly backend?: StorageBackend;
   /** Timings of the event relay (tests). */
   readonly relay?: EventRelayTuning;
+  /** The relay thread's module, when not the compiled one next to this file (tests run from the sources). */
+  readonly relayWorker?: URL;
 }
 
 export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
@@ -86,7 +88,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       log.info({ file: config.inventorySeedFile, ...outcome }, 'catalog seeded');
     }
     // Retention always; the relay when a broker is configured. Neither waits for NATS, nor can NATS fail readiness.
-    events = await startEvents(config, backend.events, container.get(TOKENS.Clock), log, metrics, options.relay);
+    events = await startEvents(config, backend.events, container.get(TOKENS.Clock), log, metrics, options.relay, options.relayWorker);
     await listen(server, config.port, config.host);
   } catch (error) {
     await events?.stop();

@@ -11,13 +11,19 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return decoded.right;
 }
 
+/**
+ * The relay's thread runs compiled code (a worker cannot load these sources): `npm test` builds first, so it is
+ * the code under test.
+ */
+const RELAY_WORKER = new URL('../../dist/infrastructure/event-relay.worker.js', import.meta.url);
+
 /** The real server on an ephemeral port, in this process. */
 export async function startTestService(
   env: Record<string, string> = {},
   options: StartOptions & { backend?: StorageBackend } = {},
 ): Promise<RunningService> {
   const config = testConfig(env);
-  return startService(config, { logger: createLogger(config.logLevel), ...options });
+  return startService(config, { logger: createLogger(config.logLevel), relayWorker: RELAY_WORKER, ...options });
 }
 
 export interface JsonResponse {

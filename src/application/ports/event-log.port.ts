@@ -74,3 +74,6 @@ export interface EventLog {
    */
   claimRelay(): Promise<boolean>;
 }
+
+/** What the relay needs of the log: the outbox side alone (the relay may run where the feed's side is not). */
+export type RelaySource = Pick<EventLog, 'claimRelay' | 'unpublished' | 'markPublished' | 'takeCommitTime' | 'waitForUnpublished'>;

@@ -1,0 +1,164 @@
+import { Worker } from 'node:worker_threads';
+import type { LoggedEvent, RelaySource } from '../application/ports/event-log.port.js';
+import type { Clock } from '../domain/ports/clock.port.js';
+import type { RelayMetrics } from '../adapters/inbound/http/metrics.js';
+import type { EventRelayTuning, EventsRunning, JetStreamBroker } from './event-relay.js';
+import type { Logger } from './logger.js';
+
+/** What the thread is started with. */
+export interface RelayThreadData {
+  readonly broker: JetStreamBroker;
+  readonly tuning: Omit<EventRelayTuning, 'random'>;
+}
+
+export type RelayLevel = 'info' | 'warn' | 'error';
+
+/** An error as it crosses to this thread: what a log line shows of it. */
+export interface PortableError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** From the relay's thread: a call on the outbox, a log line, or what a round did for the metrics. */
+export type FromRelay =
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'claimRelay' }
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'unpublished'; readonly limit: number }
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'markPublished'; readonly positions: readonly string[] }
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'waitForUnpublished'; readonly timeoutMs: number }
+  | { readonly kind: 'log'; readonly level: RelayLevel; readonly fields: Record<string, unknown>; readonly msg: string; readonly err?: PortableError }
+  | { readonly kind: 'published'; readonly count: number; readonly delaysMs: readonly number[] }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'stopped' };
+
+/** Events as `unpublished` hands them to the thread, with when this process saw each commit (null: unknown). */
+export interface HandedOut {
+  readonly events: readonly LoggedEvent[];
+  readonly committedAt: ReadonlyArray<number | null>;
+}
+
+export type ToRelay =
+  | { readonly kind: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
+  | { readonly kind: 'stop' };
+
+export interface RelayThreadOptions {
+  readonly broker: JetStreamBroker;
+  readonly tuning: Omit<EventRelayTuning, 'random'>;
+  readonly events: RelaySource;
+  /** Stamps what the broker acknowledged as published (retention counts from it). */
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics?: RelayMetrics;
+  /** The thread's module; by default the compiled one next to this file. */
+  readonly worker?: URL;
+}
+
+/** A thread that does not stop within this after being asked is cut off; what it had acknowledged is re-sent. */
+const STOP_TIMEOUT_MS = 10_000;
+const RESTART_AFTER_MS = 1_000;
+
+/**
+ * The relay to JetStream, run on a worker thread. The NATS client's work (encoding, the socket, parsing
+ * acknowledgements, their timers and garbage) is most of what relaying costs, and on the request thread it took
+ * about a fifth of the CPU an order needs. The thread keeps only that: the outbox stays here, in the store's one
+ * connection, and the thread reaches it by messages (claim, read, mark, wait), so every backend relays the same
+ * way and what counts as published is still decided by the store. The thread's logs and metrics come back here.
+ * A thread that dies is started again a second later; what it had read but not marked is read again.
+ */
+export function startRelayThread(options: RelayThreadOptions): EventsRunning {
+  const { events, log, metrics } = options;
+  const url = options.worker ?? new URL('./event-relay.worker.js', import.meta.url);
+  const stopping = new AbortController();
+  let current: { readonly worker: Worker; readonly exited: Promise<void>; readonly stopped: Promise<void> } | undefined;
+  let restart: NodeJS.Timeout | undefined;
+
+  const start = () => {
+    restart = undefined;
+    const data: RelayThreadData = { broker: options.broker, tuning: options.tuning };
+    const worker = new Worker(url, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    // What the last `unpublished` handed out, by position: the thread names the events to mark by it alone.
+    let handedOut = new Map<string, LoggedEvent>();
+    let stoppedCleanly: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (stoppedCleanly = resolve));
+    const answer = (id: number, work: () => Promise<unknown>) => {
+      const send = (message: ToRelay) => {
+        try {
+          worker.postMessage(message);
+        } catch {
+          // the thread is gone; its successor asks again
+        }
+      };
+      work().then((value) => send({ kind: 'answer', id, value }), (error: unknown) => send({ kind: 'answer', id, error: messageOf(error) }));
+    };
+    worker.on('message', (message: FromRelay) => {
+      switch (message.kind) {
+        case 'call':
+          switch (message.method) {
+            case 'claimRelay':
+              return answer(message.id, () => events.claimRelay());
+            case 'unpublished':
+              return answer(message.id, async (): Promise<HandedOut> => {
+                const read = await events.unpublished(message.limit);
+                handedOut = new Map(read.map((event) => [event.position, event]));
+                return { events: read, committedAt: read.map((event) => events.takeCommitTime(event.id) ?? null) };
+              });
+            case 'markPublished':
+              return answer(message.id, () => {
+                const marked = message.positions.flatMap((position) => handedOut.get(position) ?? []);
+                return events.markPublished(marked, options.clock.now());
+              });
+            case 'waitForUnpublished':
+              return answer(message.id, () => events.waitForUnpublished(message.timeoutMs, stopping.signal));
+          }
+          return;
+        case 'log':
+          return log[message.level]({ ...message.fields, ...(message.err ? { err: revived(message.err) } : {}) }, message.msg);
+        case 'published':
+          return metrics?.published(message.count, message.delaysMs);
+        case 'failed':
+          return metrics?.failed(message.reason);
+        case 'stopped':
+          return stoppedCleanly();
+      }
+    });
+    worker.on('error', (error) => log.error({ err: error }, 'event relay: thread failed'));
+    const exited = new Promise<void>((resolve) => {
+      worker.once('exit', (code) => {
+        resolve();
+        if (stopping.signal.aborted) return;
+        log.error({ code }, 'event relay: thread stopped; starting it again');
+        restart = setTimeout(start, RESTART_AFTER_MS);
+      });
+    });
+    current = { worker, exited, stopped };
+  };
+  start();
+
+  return {
+    stop: async () => {
+      stopping.abort();
+      if (restart) clearTimeout(restart);
+      if (!current) return;
+      const { worker, exited, stopped } = current;
+      worker.postMessage({ kind: 'stop' } satisfies ToRelay);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS)));
+      if ((await Promise.race([stopped, exited, timedOut])) === 'timeout') {
+        log.warn({ timeoutMs: STOP_TIMEOUT_MS }, 'event relay: thread did not stop in time; cut off');
+      }
+      clearTimeout(timer);
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** An Error again, so that the log line carries it as every other `err`. */
+function revived(portable: PortableError): Error {
+  const error = new Error(portable.message);
+  error.name = portable.name;
+  if (portable.stack !== undefined) error.stack = portable.stack;
+  return error;
+}
