@@ -55,7 +55,10 @@ export interface RelayThreadOptions {
 
 /** A thread that does not stop within this after being asked is cut off; what it had acknowledged is re-sent. */
 const STOP_TIMEOUT_MS = 10_000;
+/** A thread that died is started again after 1 s, doubling to 30 s while each one dies within a minute. */
 const RESTART_AFTER_MS = 1_000;
+const RESTART_CAP_MS = 30_000;
+const LIVED_LONG_MS = 60_000;
 
 /**
  * The relay to JetStream, run on a worker thread. The NATS client's work (encoding, the socket, parsing
@@ -63,7 +66,8 @@ const RESTART_AFTER_MS = 1_000;
  * about a fifth of the CPU an order needs. The thread keeps only that: the outbox stays here, in the store's one
  * connection, and the thread reaches it by messages (claim, read, mark, wait), so every backend relays the same
  * way and what counts as published is still decided by the store. The thread's logs and metrics come back here.
- * A thread that dies is started again a second later; what it had read but not marked is read again.
+ * A thread that dies is started again (after 1 s, longer while it keeps dying); what it had read but not marked is
+ * read again.
  */
 export function startRelayThread(options: RelayThreadOptions): EventsRunning {
   const { events, log, metrics } = options;
@@ -71,9 +75,11 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
   const stopping = new AbortController();
   let current: { readonly worker: Worker; readonly exited: Promise<void>; readonly stopped: Promise<void> } | undefined;
   let restart: NodeJS.Timeout | undefined;
+  let shortLived = 0;
 
   const start = () => {
     restart = undefined;
+    const startedAt = Date.now();
     const data: RelayThreadData = { broker: options.broker, tuning: options.tuning };
     const worker = new Worker(url, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64 } });
     // What the last `unpublished` handed out, by position: the thread names the events to mark by it alone.
@@ -126,8 +132,10 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
       worker.once('exit', (code) => {
         resolve();
         if (stopping.signal.aborted) return;
-        log.error({ code }, 'event relay: thread stopped; starting it again');
-        restart = setTimeout(start, RESTART_AFTER_MS);
+        shortLived = Date.now() - startedAt < LIVED_LONG_MS ? shortLived + 1 : 1;
+        const retryInMs = Math.min(RESTART_CAP_MS, RESTART_AFTER_MS * 2 ** (shortLived - 1));
+        log.error({ code, retryInMs }, 'event relay: thread stopped; starting it again');
+        restart = setTimeout(start, retryInMs);
       });
     });
     current = { worker, exited, stopped };
