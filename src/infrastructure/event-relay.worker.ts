@@ -5,14 +5,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LoggedEvent, RelaySource } from '../application/ports/event-log.port.js';
 import type { RelayMetrics } from '../adapters/inbound/http/metrics.js';
+import { CommitTimes } from '../adapters/outbound/events/outbox-bell.js';
 import { SystemClock } from '../adapters/outbound/system/system-clock.adapter.js';
 import { installTracing } from '../adapters/tracing.js';
 import { relayToJetStream, type RelayLog } from './event-relay.js';
 import { startOpenTelemetry, tracingRequested } from './opentelemetry.js';
 import type { FromRelay, HandedOut, RelayLevel, RelayThreadData, ToRelay } from './relay-thread.js';
-
-/** Commit times kept for events handed out but not yet acknowledged: beyond this many, the oldest are forgotten. */
-const REMEMBERED_COMMITS = 20_000;
 
 const port = parentPort!;
 const { broker, tuning } = workerData as RelayThreadData;
@@ -29,28 +27,21 @@ const call = <T>(body: CallBody): Promise<T> =>
     send({ kind: 'call', id, ...body } as Call);
   });
 
-const committedAt = new Map<string, number>();
+/** Commit times of events handed out and not yet acknowledged. */
+const committedAt = new CommitTimes();
 const events: RelaySource = {
   claimRelay: () => call<boolean>({ method: 'claimRelay' }),
   unpublished: async (limit) => {
     const read = await call<HandedOut>({ method: 'unpublished', limit });
     read.events.forEach((event, i) => {
       const at = read.committedAt[i];
-      if (at !== null && at !== undefined) committedAt.set(event.id, at);
+      if (typeof at === 'number') committedAt.remember(event.id, at);
     });
-    for (const id of committedAt.keys()) {
-      if (committedAt.size <= REMEMBERED_COMMITS) break;
-      committedAt.delete(id);
-    }
     return read.events;
   },
   markPublished: (published: readonly LoggedEvent[]) =>
-    published.length ? call<void>({ method: 'markPublished', positions: published.map((event) => event.position) }) : Promise.resolve(),
-  takeCommitTime: (id) => {
-    const at = committedAt.get(id);
-    if (at !== undefined) committedAt.delete(id);
-    return at;
-  },
+    call<void>({ method: 'markPublished', positions: published.map((event) => event.position) }),
+  takeCommitTime: (id) => committedAt.take(id),
   waitForUnpublished: (timeoutMs, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();

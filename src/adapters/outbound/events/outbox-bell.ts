@@ -3,6 +3,26 @@ import { CommitSignal } from './commit-signal.js';
 /** Commit times kept for the relay to read: beyond this many, the oldest are forgotten (their events unmeasured). */
 const REMEMBERED_COMMITS = 20_000;
 
+/** When each event was seen committed, by id, each told once (EventLog.takeCommitTime); bounded, oldest dropped. */
+export class CommitTimes {
+  private readonly committedAt = new Map<string, number>();
+
+  remember(id: string, at: number): void {
+    this.committedAt.set(id, at);
+    if (this.committedAt.size <= REMEMBERED_COMMITS) return;
+    for (const oldest of this.committedAt.keys()) {
+      this.committedAt.delete(oldest);
+      if (this.committedAt.size <= REMEMBERED_COMMITS) break;
+    }
+  }
+
+  take(id: string): number | undefined {
+    const at = this.committedAt.get(id);
+    if (at !== undefined) this.committedAt.delete(id);
+    return at;
+  }
+}
+
 /**
  * What wakes the relay (EventLog.waitForUnpublished): rung when this process commits events, reset as the relay
  * reads the outbox. A commit landing while a round runs leaves it rung, so the next wait returns at once and no
@@ -12,17 +32,11 @@ const REMEMBERED_COMMITS = 20_000;
 export class OutboxBell {
   private rung = false;
   private readonly signal = new CommitSignal();
-  private readonly committedAt = new Map<string, number>();
+  private readonly committedAt = new CommitTimes();
 
   /** Events with these ids were committed just now (an empty list: some whose ids are not known). */
   ring(ids: readonly string[], now: number = Date.now()): void {
-    for (const id of ids) this.committedAt.set(id, now);
-    if (this.committedAt.size > REMEMBERED_COMMITS) {
-      for (const id of this.committedAt.keys()) {
-        this.committedAt.delete(id);
-        if (this.committedAt.size <= REMEMBERED_COMMITS) break;
-      }
-    }
+    for (const id of ids) this.committedAt.remember(id, now);
     this.rung = true;
     this.signal.notify();
   }
@@ -38,8 +52,6 @@ export class OutboxBell {
 
   /** See EventLog.takeCommitTime. */
   take(id: string): number | undefined {
-    const at = this.committedAt.get(id);
-    if (at !== undefined) this.committedAt.delete(id);
-    return at;
+    return this.committedAt.take(id);
   }
 }
