@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runLoad, sampleRss, startServer } from './processes.mjs';
+import { median } from './rounds.mjs';
 import { PRODUCTION_NODE_ARGS, SERVICE_MAIN } from './targets.mjs';
 
 const spec = { op: 'create', connections: 64, rounds: 3, durationS: 5, warmupS: 1, ...JSON.parse(process.argv[2] ?? '{}') };
-const tool = spec.tool ?? (process.env.BENCH_TOOL || 'wrk');
+const tool = spec.tool ?? (process.env.BENCH_TOOL || 'loadgen');
 const books = JSON.parse(readFileSync(fileURLToPath(new URL('../../src/infrastructure/demo-catalog.json', import.meta.url)), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'avakart-compare-'));
 const seedFile = join(work, 'catalog.json');
@@ -52,7 +53,6 @@ try {
       process.stderr.write(`round ${round + 1} ${server.name}: ${(r.requests / r.durationS).toFixed(0)} req/s p99 ${r.p99Ms.toFixed(1)} ms\n`);
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = median(results.get('baseline').map((r) => r.rps));
   process.stdout.write(`${spec.op} @${spec.connections}, ${spec.rounds} rounds of ${spec.durationS}s, medians (${tool}):\n`);
   for (const [name, rows] of results) {

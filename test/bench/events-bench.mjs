@@ -16,17 +16,12 @@ import { buildRef } from './before-build.mjs';
 import { measureEventLatency } from './event-latency.mjs';
 import { runLoad, sampleRss } from './processes.mjs';
 import { markdownTable } from './report.mjs';
+import { median, rotated } from './rounds.mjs';
 import { embeddedWith, postgresSupport, postgresWith } from './targets.mjs';
 
 export const EVENTS_REF = process.env.BENCH_EVENTS_REF?.trim() || 'c68e194';
 const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values) => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '–');
 
@@ -185,8 +180,7 @@ export async function eventsRun({ work, seedFile, settings, books, users, log })
       return row;
     };
     for (let round = 0; round < settings.eventsRounds; round += 1) {
-      // Rotated each round, so that no target always runs first, or right after the same neighbour.
-      const order = opened.map((_, i) => opened[(i + round) % opened.length]);
+      const order = rotated(opened, round);
       log(`events round ${round + 1} of ${settings.eventsRounds}: ${order.map((t) => t.name).join(', ')}`);
       const rows = {};
       for (const target of order) {

@@ -57,6 +57,14 @@ export function storageCallsBetween(before, after) {
   return { orders, calls, writes, callsPerOrder: calls / orders, writesPerOrder: writes / orders, byRoute };
 }
 
+/** Several storageCallsBetween results (one per round) as one. */
+export function addStorageCalls(each) {
+  const byRoute = {};
+  for (const c of each) for (const [route, n] of Object.entries(c.byRoute)) byRoute[route] = (byRoute[route] ?? 0) + n;
+  const [orders, calls, writes] = ['orders', 'calls', 'writes'].map((key) => each.reduce((n, c) => n + c[key], 0));
+  return { orders, calls, writes, callsPerOrder: calls / orders, writesPerOrder: writes / orders, byRoute };
+}
+
 // The fake is a class made for tests; this runs it as a process, stocked with the bench catalog. What it received
 // is folded into totals by method and path every 100 ms and then forgotten (the log would only grow); the totals,
 // the number of orders it holds and the requests in flight are written to the counts file (argv[3]) when they change.

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runLoad, sampleRss } from './processes.mjs';
+import { foldRounds } from './rounds.mjs';
 import { SERVICE_MAIN, startService } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -69,10 +70,9 @@ export async function growthRun({ work, seedFile, sizes, settings, books, log })
         env: { STORAGE_BACKEND: 'embedded', DATA_DIR: dataDir, ...settings.embeddedEnv } });
       stores.push({ size, server, idsFile, fillSeconds });
     }
-    // Short rounds alternating between the stores, and the median round of each: drift on a shared machine then
+    // Short rounds alternating between the stores, and the medians of their rounds: drift on a shared machine then
     // hits both sizes alike instead of whichever happened to run second.
-    const rounds = settings.quick ? 1 : 3;
-    const roundS = Math.max(1, Math.round(settings.durationS / rounds));
+    const { rounds, roundS } = settings;
     const rows = [];
     for (const op of ['get', 'list', 'create']) {
       const measured = new Map(stores.map((store) => [store, []]));
@@ -85,11 +85,9 @@ export async function growthRun({ work, seedFile, sizes, settings, books, log })
         }
       }
       for (const store of stores) {
-        const all = measured.get(store).sort((a, b) => a.rps - b.rps);
-        const median = all[Math.floor(all.length / 2)];
-        const row = { storedOrders: store.size, op, connections: settings.growthConnections, fillSeconds: store.fillSeconds, rounds,
-          ...median, roundsRps: all.map((r) => Math.round(r.rps)), non2xx: all.reduce((n, r) => n + r.non2xx, 0),
-          socketErrors: all.reduce((n, r) => n + r.socketErrors, 0), peakRssMiB: Math.max(...all.map((r) => r.peakRssMiB)) };
+        const all = measured.get(store);
+        const row = { storedOrders: store.size, op, connections: settings.growthConnections, fillSeconds: store.fillSeconds,
+          ...foldRounds(all), roundsRps: all.map((r) => Math.round(r.rps)) };
         rows.push(row);
         log(`growth ${op.padEnd(6)} ${String(store.size).padStart(8)} orders: ${row.rps.toFixed(0)} req/s (rounds ${row.roundsRps.join(', ')}), p99 ${row.p99Ms.toFixed(1)} ms`);
       }

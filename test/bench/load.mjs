@@ -1,6 +1,6 @@
 // Drives one load run from its own process, so the load generator never shares an event loop with the server.
 //   node test/bench/load.mjs '<json spec>'   →  one JSON line on stdout
-// spec: { tool: 'wrk'|'autocannon', url, op: 'create'|'get'|'list', connections, durationS, warmupS,
+// spec: { tool: 'loadgen'|'wrk'|'autocannon', url, op: 'create'|'get'|'list', connections, durationS, warmupS,
 //         idsFile?, getPrefix? (default '/orders/'), users, books, listLimit }
 // Latency is kept in microseconds by both tools (autocannon's own histogram rounds to whole milliseconds, so its
 // response events are recorded here instead).
@@ -9,12 +9,36 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closedLoop } from './loadgen.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 const ids = spec.idsFile ? readFileSync(spec.idsFile, 'utf8').split('\n').filter(Boolean) : [];
-const run = spec.tool === 'wrk' ? runWrk : runAutocannon;
-if (spec.warmupS > 0) await run(spec.warmupS);
-process.stdout.write(`${JSON.stringify(await run(spec.durationS))}\n`);
+if (spec.tool === 'loadgen') {
+  process.stdout.write(`${JSON.stringify(await runLoadgen())}\n`);
+} else {
+  const run = spec.tool === 'wrk' ? runWrk : runAutocannon;
+  if (spec.warmupS > 0) await run(spec.warmupS);
+  process.stdout.write(`${JSON.stringify(await run(spec.durationS))}\n`);
+}
+
+/** The bench's own generator (loadgen.mjs): the warm-up runs on the same connections, straight into the measure. */
+async function runLoadgen() {
+  let n = Math.floor(Math.random() * 1e6);
+  const pick = (list) => list[Math.floor(Math.random() * list.length)];
+  const prefix = spec.getPrefix ?? '/orders/';
+  const next = {
+    create: () => {
+      n += 1;
+      return { method: 'POST', path: '/orders',
+        body: `{"bookId":${JSON.stringify(spec.books[n % spec.books.length])},"userId":"bench-u${n % spec.users}","quantity":1}` };
+    },
+    get: () => ({ method: 'GET', path: `${prefix}${pick(ids)}` }),
+    list: () => ({ method: 'GET', path: `/orders/user/bench-u${Math.floor(Math.random() * spec.users)}?limit=${spec.listLimit}` }),
+  }[spec.op];
+  const result = await closedLoop({ url: spec.url, connections: spec.connections, durationS: spec.durationS,
+    warmupS: spec.warmupS ?? 0, next });
+  return { tool: 'loadgen', ...result };
+}
 
 function runWrk(durationS) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));

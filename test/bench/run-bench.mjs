@@ -1,13 +1,16 @@
 // `npm run bench`: the baseline, the Koa floor (the framework answering the same shapes with nothing else) and the
-// service on every available backend, create/get/list at 1 and 64 connections, interleaved so that machine noise
-// hits every target alike; the storage-service backend of the code before (BENCH_BEFORE_REF) for create; the
-// pgbench yardstick against the postgres target's database after its create runs; then the growth run. Prints the
-// results, the targets as MET / NOT MET with the machine, and writes test/bench/results/latest.json and latest.svg.
+// service on every available backend, create/get/list at 1 and 64 connections, in BENCH_ROUNDS rounds (3; 1 when
+// quick) of BENCH_DURATION_S ÷ rounds seconds, each target once per round in a rotated order, so that machine noise
+// hits every target alike and a stall moves one round, not the median; the storage-service backend of the code
+// before (BENCH_BEFORE_REF) for create; the pgbench yardstick against the postgres target's database after its
+// create runs; then the growth run. Prints the results, the targets as MET / NOT MET with the machine, and writes
+// test/bench/results/latest.json and latest.svg.
 // BENCH_QUICK=1 (or --quick): a short smoke run. BENCH_BACKENDS=embedded,postgres: only those (and the yardsticks;
 // storage-service brings storage-service@before). BENCH_GROWTH=0 / BENCH_MATRIX=0: skip the growth run / the main
-// matrix. BENCH_TOOL=autocannon|wrk, BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_GROWTH_SIZES=1000,1000000,
-// BENCH_BEFORE_REF=<commit> (default 115d990; none: skip storage-service@before), BENCH_PROFILE=1 (CPU profiles of
-// the services, summarised), BENCH_KEEP=1 (keep the work folder), BENCH_SERVICE_MAIN (another build, for an A/B).
+// matrix. BENCH_TOOL=loadgen (the default, loadgen.mjs)|wrk|autocannon, BENCH_ROUNDS, BENCH_DURATION_S, BENCH_WARMUP_S,
+// BENCH_GROWTH_SIZES=1000,1000000, BENCH_BEFORE_REF=<commit> (default 115d990; none: skip storage-service@before),
+// BENCH_PROFILE=1 (CPU profiles of the services, summarised), BENCH_KEEP=1 (keep the work folder),
+// BENCH_SERVICE_MAIN (another build, for an A/B).
 // BENCH_EVENTS=1 / 0 (default: on in a full run, off in a quick one): the events and tracing run of
 // events-bench.mjs (issues 12 and 14: create with events off at BENCH_EVENTS_REF, default c68e194, vs the feed only
 // vs the relay to NATS at BENCH_NATS_URL, on embedded and PostgreSQL; tracing on vs off; outbox-to-stream latency),
@@ -21,10 +24,11 @@ import { growthRun } from './growth.mjs';
 import { runLoad, sampleRss } from './processes.mjs';
 import { formatSummary, summariseProfile } from './profile-summary.mjs';
 import { BEFORE_REF, removeBefore } from './before-build.mjs';
-import { storageCallsBetween } from './fake-storage-launcher.mjs';
+import { addStorageCalls, storageCallsBetween } from './fake-storage-launcher.mjs';
 import { runPgbenchYardstick } from './pgbench-yardstick.mjs';
 import { growthTable, judgeTargets, resultsTable, verdictTables } from './report.mjs';
 import { measureStorageOverhead } from './storage-overhead.mjs';
+import { foldRounds, rotated } from './rounds.mjs';
 import { availableTargets, isYardstick } from './targets.mjs';
 import { eventsRun } from './events-bench.mjs';
 
@@ -36,13 +40,17 @@ const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().sl
 function readSettings() {
   const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
   const env = process.env;
-  const hasWrk = !!env.PATH?.split(':').some((dir) => { try { return readdirSync(dir).includes('wrk'); } catch { return false; } });
+  const durationS = Number(env.BENCH_DURATION_S ?? (quick ? 2 : 8));
+  const rounds = Math.max(1, Number(env.BENCH_ROUNDS ?? (quick ? 1 : 3)));
   return {
     quick,
-    tool: env.BENCH_TOOL ?? (hasWrk ? 'wrk' : 'autocannon'),
-    durationS: Number(env.BENCH_DURATION_S ?? (quick ? 2 : 8)),
+    tool: env.BENCH_TOOL ?? 'loadgen',
+    durationS,
     warmupS: Number(env.BENCH_WARMUP_S ?? (quick ? 1 : 2)),
     connections: [1, 64],
+    rounds,
+    // Each cell of the matrix (a target, an operation, a connection count) gets durationS in all, in `rounds` rounds.
+    roundS: Math.max(1, Math.round(durationS / rounds)),
     growthConnections: 64,
     growthSizes: (env.BENCH_GROWTH_SIZES ?? (quick ? '1000,20000' : '1000,1000000')).split(',').map(Number).filter((n) => n > 0),
     growth: env.BENCH_GROWTH !== '0',
@@ -67,7 +75,7 @@ writeFileSync(seedFile, JSON.stringify(books.map((b) => ({ ...b, quantity: 2_000
 const bookIds = books.map((b) => b.id);
 const machine = { cpuModel: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version, kernel: release(), tool: settings.tool, loadAverageAtStart: loadavg().map((n) => +n.toFixed(2)) };
-log(`${settings.quick ? 'quick' : 'full'} run with ${settings.tool}, ${settings.durationS}s per run after ${settings.warmupS}s warm-up; work in ${work}`);
+log(`${settings.quick ? 'quick' : 'full'} run with ${settings.tool}, ${settings.rounds} × ${settings.roundS}s per run after ${settings.warmupS}s warm-up; work in ${work}`);
 
 const started = Date.now();
 const opened = [];
@@ -96,21 +104,27 @@ try {
     const measuring = opened.filter((t) => !t.ops || t.ops.includes(op));
     if (op === 'get') for (const target of measuring) target.idsFile ??= await createSomeOrders(target).catch(() => undefined);
     for (const connections of settings.connections) {
-      for (const target of measuring.filter((t) => !t.connections || t.connections.includes(connections))) {
-        try {
-          const countCalls = target.fake && op === 'create' && connections === 64;
-          const callsBefore = countCalls ? await target.fake.counts() : undefined;
-          runs.push(await measure(target, op, connections));
-          if (countCalls) {
-            storageCalls[target.name] = storageCallsBetween(callsBefore, await target.fake.counts());
-            const c = storageCalls[target.name];
-            log(`${target.name}: ${c.calls} storage calls (${c.writes} writes) for ${c.orders} orders: `
-              + `${c.callsPerOrder.toFixed(2)} calls, ${c.writesPerOrder.toFixed(2)} writes per order; ${JSON.stringify(c.byRoute)}`);
+      const cell = measuring.filter((t) => !t.connections || t.connections.includes(connections));
+      const measured = new Map(cell.map((t) => [t, []]));
+      const calls = new Map();
+      for (let round = 0; round < settings.rounds; round += 1) {
+        for (const target of rotated(cell, round)) {
+          try {
+            const countCalls = target.fake && op === 'create' && connections === 64;
+            const callsBefore = countCalls ? await target.fake.counts() : undefined;
+            measured.get(target).push(await measure(target, op, connections, round));
+            if (countCalls) calls.set(target, [...(calls.get(target) ?? []), storageCallsBetween(callsBefore, await target.fake.counts())]);
+          } catch (error) {
+            skipped.push({ name: `${target.name} ${op} @${connections}`, note: `run failed: ${error.message.slice(0, 300)}` });
+            log(`${target.name} ${op} @${connections} failed: ${error.message.slice(0, 300)}`);
           }
-        } catch (error) {
-          skipped.push({ name: `${target.name} ${op} @${connections}`, note: `run failed: ${error.message.slice(0, 300)}` });
-          log(`${target.name} ${op} @${connections} failed: ${error.message.slice(0, 300)}`);
         }
+      }
+      for (const [target, rows] of measured) if (rows.length) runs.push(foldRounds(rows));
+      for (const [target, each] of calls) {
+        const c = (storageCalls[target.name] = addStorageCalls(each));
+        log(`${target.name}: ${c.calls} storage calls (${c.writes} writes) for ${c.orders} orders: `
+          + `${c.callsPerOrder.toFixed(2)} calls, ${c.writesPerOrder.toFixed(2)} writes per order; ${JSON.stringify(c.byRoute)}`);
       }
     }
     const postgres = opened.find((t) => t.name === 'postgres');
@@ -155,7 +169,7 @@ machine.benchMinutes = +((Date.now() - started) / 60_000).toFixed(1);
 const verdicts = judgeTargets({ runs, growth, storageCalls, pgbench, connections: 64, skipped });
 if (events) verdicts.push(...events.verdicts);
 const caption = `${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, load by ${machine.tool}, `
-  + `${settings.durationS}s per run, ${new Date().toISOString().slice(0, 16)}Z${settings.quick ? ' (quick run)' : ''}`;
+  + `${settings.rounds} × ${settings.roundS}s per run (medians), ${new Date().toISOString().slice(0, 16)}Z${settings.quick ? ' (quick run)' : ''}`;
 
 const output = [`\nResults (${caption})\n`, resultsTable(runs)];
 if (pgbench) output.push(`\npgbench yardstick (one transaction per order, ${settings.durationS}s each): `
@@ -191,12 +205,13 @@ log(`wrote ${join(RESULTS, `${stem}.json`)} and ${stem}.svg`);
 if (settings.profile) printProfiles();
 if (!settings.keep) rmSync(work, { recursive: true, force: true });
 
-async function measure(target, op, connections) {
+/** One round of one cell: the warm-up runs before the first round only. */
+async function measure(target, op, connections, round) {
   const stopSampling = sampleRss(target.server.pid);
-  const result = await runLoad({ tool: settings.tool, url: target.server.url, op, connections, durationS: settings.durationS,
-    warmupS: settings.warmupS, idsFile: target.idsFile, users: USERS, books: bookIds, listLimit: settings.listLimit });
+  const result = await runLoad({ tool: settings.tool, url: target.server.url, op, connections, durationS: settings.roundS,
+    warmupS: round === 0 ? settings.warmupS : 0, idsFile: target.idsFile, users: USERS, books: bookIds, listLimit: settings.listLimit });
   const row = { target: target.name, op, connections, ...result, rps: result.requests / result.durationS, peakRssMiB: stopSampling() / 1024 };
-  log(`${target.name.padEnd(16)} ${op.padEnd(6)} @${String(connections).padEnd(2)} ${row.rps.toFixed(0).padStart(6)} req/s  `
+  log(`${target.name.padEnd(16)} ${op.padEnd(6)} @${String(connections).padEnd(2)} round ${round + 1} ${row.rps.toFixed(0).padStart(6)} req/s  `
     + `p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms  errors ${row.non2xx + row.socketErrors}  RSS ${row.peakRssMiB.toFixed(0)} MiB`);
   return row;
 }
