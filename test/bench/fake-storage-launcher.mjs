@@ -51,17 +51,19 @@ export function storageCallsBetween(before, after) {
     const delta = n - (before.calls[route] ?? 0);
     if (delta > 0) byRoute[route] = delta;
   }
-  const calls = Object.values(byRoute).reduce((a, n) => a + n, 0);
-  const writes = Object.entries(byRoute).filter(([route]) => /^(POST|PUT|PATCH|DELETE) /.test(route)).reduce((a, [, n]) => a + n, 0);
-  const orders = after.orders - before.orders;
-  return { orders, calls, writes, callsPerOrder: calls / orders, writesPerOrder: writes / orders, byRoute };
+  return callsPerOrder(after.orders - before.orders, byRoute);
 }
 
 /** Several storageCallsBetween results (one per round) as one. */
 export function addStorageCalls(each) {
   const byRoute = {};
   for (const c of each) for (const [route, n] of Object.entries(c.byRoute)) byRoute[route] = (byRoute[route] ?? 0) + n;
-  const [orders, calls, writes] = ['orders', 'calls', 'writes'].map((key) => each.reduce((n, c) => n + c[key], 0));
+  return callsPerOrder(each.reduce((n, c) => n + c.orders, 0), byRoute);
+}
+
+function callsPerOrder(orders, byRoute) {
+  const calls = Object.values(byRoute).reduce((a, n) => a + n, 0);
+  const writes = Object.entries(byRoute).filter(([route]) => /^(POST|PUT|PATCH|DELETE) /.test(route)).reduce((a, [, n]) => a + n, 0);
   return { orders, calls, writes, callsPerOrder: calls / orders, writesPerOrder: writes / orders, byRoute };
 }
 

@@ -87,9 +87,10 @@ export async function growthRun({ work, seedFile, sizes, settings, books, log })
       for (const store of stores) {
         const all = measured.get(store);
         const row = { storedOrders: store.size, op, connections: settings.growthConnections, fillSeconds: store.fillSeconds,
-          ...foldRounds(all), roundsRps: all.map((r) => Math.round(r.rps)) };
+          ...foldRounds(all) };
         rows.push(row);
-        log(`growth ${op.padEnd(6)} ${String(store.size).padStart(8)} orders: ${row.rps.toFixed(0)} req/s (rounds ${row.roundsRps.join(', ')}), p99 ${row.p99Ms.toFixed(1)} ms`);
+        log(`growth ${op.padEnd(6)} ${String(store.size).padStart(8)} orders: ${row.rps.toFixed(0)} req/s `
+          + `(rounds ${row.rounds.map((r) => r.rps.toFixed(0)).join(', ')}), p99 ${row.p99Ms.toFixed(1)} ms`);
       }
     }
     return rows;

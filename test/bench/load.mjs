@@ -21,22 +21,26 @@ if (spec.tool === 'loadgen') {
   process.stdout.write(`${JSON.stringify(await run(spec.durationS))}\n`);
 }
 
-/** The bench's own generator (loadgen.mjs): the warm-up runs on the same connections, straight into the measure. */
-async function runLoadgen() {
+/** The requests of one run, one per call, as { method, path, body? } (body JSON); wrk's script makes the same. */
+function requestsOf(op) {
   let n = Math.floor(Math.random() * 1e6);
   const pick = (list) => list[Math.floor(Math.random() * list.length)];
   const prefix = spec.getPrefix ?? '/orders/';
-  const next = {
+  return {
     create: () => {
       n += 1;
       return { method: 'POST', path: '/orders',
-        body: `{"bookId":${JSON.stringify(spec.books[n % spec.books.length])},"userId":"bench-u${n % spec.users}","quantity":1}` };
+        body: JSON.stringify({ bookId: spec.books[n % spec.books.length], userId: `bench-u${n % spec.users}`, quantity: 1 }) };
     },
     get: () => ({ method: 'GET', path: `${prefix}${pick(ids)}` }),
     list: () => ({ method: 'GET', path: `/orders/user/bench-u${Math.floor(Math.random() * spec.users)}?limit=${spec.listLimit}` }),
-  }[spec.op];
+  }[op];
+}
+
+/** The bench's own generator (loadgen.mjs): the warm-up runs on the same connections, straight into the measure. */
+async function runLoadgen() {
   const result = await closedLoop({ url: spec.url, connections: spec.connections, durationS: spec.durationS,
-    warmupS: spec.warmupS ?? 0, next });
+    warmupS: spec.warmupS ?? 0, next: requestsOf(spec.op) });
   return { tool: 'loadgen', ...result };
 }
 
@@ -85,18 +89,11 @@ end
 
 async function runAutocannon(durationS) {
   const autocannon = createRequire(import.meta.url)('autocannon');
-  let n = Math.floor(Math.random() * 1e6);
-  const pick = (list) => list[Math.floor(Math.random() * list.length)];
+  const next = requestsOf(spec.op);
   const setupRequest = (request) => {
-    n += 1;
-    if (spec.op === 'create') {
-      const body = { bookId: spec.books[n % spec.books.length], userId: `bench-u${n % spec.users}`, quantity: 1 };
-      return { ...request, method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body) };
-    }
-    if (spec.op === 'get') return { ...request, method: 'GET', path: `${spec.getPrefix ?? '/orders/'}${pick(ids)}` };
-    const user = Math.floor(Math.random() * spec.users);
-    return { ...request, method: 'GET', path: `/orders/user/bench-u${user}?limit=${spec.listLimit}` };
+    const { method, path, body } = next();
+    return body === undefined ? { ...request, method, path }
+      : { ...request, method, path, headers: { 'content-type': 'application/json' }, body };
   };
   const latencies = [];
   let non2xx = 0;

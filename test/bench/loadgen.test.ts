@@ -19,6 +19,7 @@ const rounds = (await import(new URL('./rounds.mjs', import.meta.url).href)) as 
   rotated<T>(targets: T[], round: number): T[];
   foldRounds(rows: object[]): LoadResult & { rounds: Array<{ rps: number; p50Ms: number; p99Ms: number }>; peakRssMiB: number };
   perRound(x: object, y: object, of: (a: { rps: number }, b: { rps: number }) => number): number[];
+  byRounds(x: object, y: object, of: (a: { rps: number }, b: { rps: number }) => number): { value: number; each: number[] };
 };
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<{ url: string; server: Server }> {
@@ -105,6 +106,9 @@ describe('bench rounds', () => {
     expect(rounds.perRound(x, y, (a, b) => a.rps / b.rps)).toEqual([0.6, 0.7, 0.6]);
     expect(rounds.median([0.6, 0.7, 0.6])).toBe(0.6);
     expect(rounds.median([1, 2, 3, 4])).toBe(2.5);
+    expect(rounds.byRounds(x, y, (a, b) => a.rps / b.rps)).toEqual({ value: 0.6, each: [0.6, 0.7, 0.6] });
+    // Rows without rounds (an older results file) are judged on their own figures.
+    expect(rounds.byRounds({ rps: 500 }, { rps: 1000 }, (a, b) => a.rps / b.rps)).toEqual({ value: 0.5, each: [] });
   });
 
   it('rotates the order each round', () => {

@@ -1,5 +1,5 @@
 // Turns measured rows into the printed tables, the target verdicts and the results JSON.
-import { median, perRound } from './rounds.mjs';
+import { byRounds } from './rounds.mjs';
 import { isYardstick } from './targets.mjs';
 
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -53,8 +53,7 @@ export function judgeTargets({ runs, growth, storageCalls, pgbench, connections,
     const [r, koa] = [find(target, op), find('koa-floor', op)];
     if (!r || !koa) return notMeasured(group, label, `≥ ${least}`, r ? 'koa-floor' : target);
     // The median of the ratios within one round (the two runs a minute apart at most), with the ratio of the medians.
-    const each = perRound(r, koa, (a, b) => a.rps / b.rps);
-    const ratio = each.length ? median(each) : r.rps / koa.rps;
+    const { value: ratio, each } = byRounds(r, koa, (a, b) => a.rps / b.rps);
     add(group, label, `≥ ${least}`, ratio >= least, `${fixed(ratio, 2)} (${roundsText(each)}ratio of medians `
       + `${fixed(r.rps / koa.rps, 2)}: ${int(r.rps)} ÷ ${int(koa.rps)} req/s)`);
   };
@@ -72,8 +71,7 @@ export function judgeTargets({ runs, growth, storageCalls, pgbench, connections,
     const r = find('embedded', op);
     if (!r) notMeasured('embedded', `${op} p99 ÷ p50`, '≤ 5', 'embedded');
     else {
-      const each = perRound(r, r, (a) => a.p99Ms / a.p50Ms);
-      const spread = each.length ? median(each) : r.p99Ms / r.p50Ms;
+      const { value: spread, each } = byRounds(r, r, (a) => a.p99Ms / a.p50Ms);
       add('embedded', `${op} p99 ÷ p50`, '≤ 5', spread <= 5, `${fixed(spread, 2)} (${roundsText(each)}`
         + `medians ${fixed(r.p99Ms, 2)} ÷ ${fixed(r.p50Ms, 2)} ms)`);
     }
@@ -104,8 +102,7 @@ export function judgeTargets({ runs, growth, storageCalls, pgbench, connections,
     add('storage-service', 'create req/s ÷ storage-service@before create', '≥ 3', null,
       'not measured: storage-service@before completed no create in the measured window (raise BENCH_DURATION_S)');
   } else {
-    const each = perRound(ssCreate, beforeCreate, (a, b) => a.rps / b.rps);
-    const ratio = each.length ? median(each) : ssCreate.rps / beforeCreate.rps;
+    const { value: ratio, each } = byRounds(ssCreate, beforeCreate, (a, b) => a.rps / b.rps);
     add('storage-service', 'create req/s ÷ storage-service@before create', '≥ 3', ratio >= 3,
       `${fixed(ratio, 2)} (${roundsText(each)}ratio of medians ${fixed(ssCreate.rps / beforeCreate.rps, 2)}: `
       + `${int(ssCreate.rps)} ÷ ${int(beforeCreate.rps)} req/s)`);

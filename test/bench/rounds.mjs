@@ -37,3 +37,9 @@ export function perRound(x, y, of) {
   const n = Math.min(x?.rounds?.length ?? 0, y?.rounds?.length ?? 0);
   return Array.from({ length: n }, (_, i) => of(x.rounds[i], y.rounds[i])).filter(Number.isFinite);
 }
+
+/** `of` judged round by round: the median of its per-round values (`each`); `of(x, y)` when the rows share no round. */
+export function byRounds(x, y, of) {
+  const each = perRound(x, y, of);
+  return { value: each.length ? median(each) : of(x, y), each };
+}
