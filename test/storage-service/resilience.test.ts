@@ -56,7 +56,8 @@ describe('storage-service backend when the storage service is down, hung or over
     stack = await startStack({ maxConcurrency: 1, queueLimit: 2, timeoutMs: 2000 });
     stack.fake.latencyMs = 400;
 
-    const answers = await Promise.all(Array.from({ length: 8 }, () => timed(() => request(stack.service.url, 'GET', '/orders/nope'))));
+    // Different orders: identical reads waiting together would share one call (see shared-reads.test.ts).
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => timed(() => request(stack.service.url, 'GET', `/orders/nope-${i}`))));
 
     const refused = answers.filter((a) => a.value.status === 503);
     const served = answers.filter((a) => a.value.status === 404);
