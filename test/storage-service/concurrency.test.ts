@@ -12,10 +12,11 @@ describe('storage-service backend placing one order alone', () => {
   afterEach(() => stack.stop());
 
   it('takes 4 storage calls, 3 of them writes: read the book, record it marked, write the stock, confirm it', async () => {
-    stack = await startStack();
+    stack = await startStack({ freshStockMs: 300 });
     stack.fake.addBook({ id: 'b1', quantity: 5 });
     // The first stock change after start-up also lists every order once, for marks an earlier process left.
     expect((await placeOrder(stack, 'warm-up')).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 350)); // past the window in which the book as read stands
     const before = stack.fake.received.length;
 
     const placed = await placeOrder(stack);
@@ -28,6 +29,38 @@ describe('storage-service backend placing one order alone', () => {
     expect(routes.filter(isWrite)).toHaveLength(3);
     const [, add, stock, confirm] = stack.fake.received.slice(before).map((r) => JSON.parse(r.body || 'null'));
     expect([add.status, stock, confirm]).toEqual(['pending+taking@4', { book_id: 'b1', quantity: 3 }, { order_id: placed.body.id, status: 'confirmed' }]);
+  });
+
+  it('places the next order for the book within a second of reading it in 3 calls, at the price it read', async () => {
+    stack = await startStack({ freshStockMs: 400 });
+    stack.fake.addBook({ id: 'b1', quantity: 5, price: 10 });
+    expect((await placeOrder(stack, 'warm-up')).status).toBe(201);
+    stack.fake.books.get('b1')!.price = 12; // another writer changes the price: seen once the book is read again
+    const before = stack.fake.received.length;
+
+    const next = await placeOrder(stack);
+
+    expect([next.status, next.body.price]).toEqual([201, 10]);
+    expect(stack.fake.routesFrom(before)).toEqual(['POST /internal/orders/add', 'PUT /internal/books/update-quantity', 'PUT /internal/orders/update-status']);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    const later = await placeOrder(stack, 'later');
+    expect([later.status, later.body.price]).toEqual([201, 12]);
+    expect(stack.fake.stockOf('b1')).toBe(2);
+  });
+
+  it('reads the book again at once after this process changed its record', async () => {
+    stack = await startStack();
+    stack.fake.addBook({ id: 'b1', quantity: 5, price: 10 });
+    expect((await placeOrder(stack, 'warm-up')).status).toBe(201);
+    const put = await request(stack.service.url, 'PUT', '/books/b1', { title: 'T', author: 'A', price: 12.5 });
+    expect(put.status).toBe(200);
+    // A stock write after it makes the stock fresh again: the record read before the change must not come back.
+    expect((await request(stack.service.url, 'POST', '/books/b1/stock-adjustments', { delta: 2, reason: 'restock' })).status).toBe(201);
+
+    const next = await placeOrder(stack);
+
+    expect([next.status, next.body.price]).toEqual([201, 12.5]);
+    expect(stack.fake.stockOf('b1')).toBe(5);
   });
 
   it('reads the stock again, under the book\'s lock, when the stock it saw is no longer fresh', async () => {
@@ -67,6 +100,8 @@ describe.each([
     expect(stack.fake.peakInFlight).toBeLessThanOrEqual(cap);
     // Orders that queue behind the book's lock share one stock write.
     expect(stack.fake.requestsTo('PUT /internal/books/update-quantity').length).toBeLessThanOrEqual(5);
+    // Reads of the book that wait for a slot together are sent once.
+    expect(stack.fake.requestsTo('GET /internal/books/get').length).toBeLessThan(50);
   });
 
   it('keeps books apart: concurrent orders on two books each sell exactly their own stock', async () => {

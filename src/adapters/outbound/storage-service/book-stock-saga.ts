@@ -54,6 +54,8 @@ export interface BookStockAccess {
    * false when the book is gone. On a failure whose outcome is unknown `pending` stays, settled before the next write.
    */
   write(stock: number, pending: PendingStockWrite): Promise<boolean>;
+  /** Runs a write of the book's whole record: what this process saw of the book before or during it no longer counts. */
+  rewrite<T>(write: () => Promise<T>): Promise<T>;
 }
 
 /** A task waiting in a book's line: it runs alone, between the batches before and after it. */
@@ -200,6 +202,14 @@ export class BookStockSaga {
           const mayHaveLanded = !(error instanceof DependencyFailure) || error.options.outcomeUnknown === true;
           if (!mayHaveLanded) this.pending.delete(bookId);
           throw error;
+        }
+      },
+      rewrite: async (write) => {
+        this.sightings.rewriting(bookId);
+        try {
+          return await write();
+        } finally {
+          this.sightings.written(bookId, undefined);
         }
       },
     };

@@ -96,19 +96,19 @@ export class StorageServiceCatalog implements CatalogPort {
   }
 
   putBook(put: BookPut): Promise<PutBookOutcome> {
-    return this.saga.exclusive(put.id, async () => {
+    return this.saga.exclusive(put.id, async (access) => {
       const wire = await this.api.getBook(put.id);
       const current = wire && (await this.catalogBook(wire));
       const outcome = decideBookPut(current, put);
       if (outcome.kind === 'created') {
         const { id, title, author, price, stock, version } = outcome.book;
         await this.writeVersion(id, version);
-        await this.api.addBook({ id, title, author, price: toDecimal(price), quantity: stock });
+        await access.rewrite(() => this.api.addBook({ id, title, author, price: toDecimal(price), quantity: stock }));
       } else if (outcome.kind === 'replaced' && outcome.book !== current) {
         const { id, title, author, price, version } = outcome.book;
         await this.writeVersion(id, version);
         // The whole record is replaced: the quantity is the one just read, which no write of this process moved since.
-        const replaced = await this.api.updateBook({ ...wire!, title, author, price: toDecimal(price) });
+        const replaced = await access.rewrite(() => this.api.updateBook({ ...wire!, title, author, price: toDecimal(price) }));
         if (!replaced) throw new DependencyFailure(STORAGE_SERVICE, `book ${id} vanished from the storage service while being replaced`);
       }
       return outcome;
