@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { DependencyFailure } from '../../../application/dependency-failure.js';
-import type { OrderId } from '../../../domain/identifiers.js';
+import type { OrderId, UserId } from '../../../domain/identifiers.js';
 import type { Order } from '../../../domain/order.js';
 import type { OrderStatus } from '../../../domain/order-status.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -47,9 +47,15 @@ export class OrderRecords {
     });
   }
 
-  /** Every record that reads as an order, each with its raw id and user id for filtering before the full decode. */
-  async all(): Promise<Array<{ readonly id: unknown; readonly userId: unknown; decode(): StoredOrder }>> {
-    return (await this.api.listOrders()).map((entry) => ({
+  /**
+   * Every record that reads as an order (only the user's, when `userId` is given), each with its raw id and user id
+   * for filtering before the full decode. The listing may be shared by concurrent callers: it is filtered first, so
+   * that each wraps only what it keeps.
+   */
+  async all(userId?: UserId): Promise<Array<{ readonly id: unknown; readonly userId: unknown; decode(): StoredOrder }>> {
+    const listed = await this.api.listOrders();
+    const kept = userId === undefined ? listed : listed.filter((entry) => (entry as { user_id?: unknown } | null)?.user_id === userId);
+    return kept.map((entry) => ({
       id: (entry as { id?: unknown } | null)?.id,
       userId: (entry as { user_id?: unknown } | null)?.user_id,
       decode: () => {

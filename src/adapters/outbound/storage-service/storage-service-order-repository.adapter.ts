@@ -41,8 +41,7 @@ export class StorageServiceOrderRepository implements OrderRepository {
 
   /** The storage service can only list every order: each page costs one full listing, filtered here. */
   async listByUser(userId: UserId, limit: number, after?: OrderListPosition): Promise<readonly Order[]> {
-    return (await this.records.all())
-      .filter((entry) => entry.userId === userId)
+    return (await this.records.all(userId))
       .map((entry) => entry.decode().order)
       .filter((order) => !after || comesAfter(order, after))
       .sort(newestFirst)
