@@ -32,7 +32,7 @@ describe('storage-service backend placing one order alone', () => {
   });
 
   it('places the next order for the book within a second of reading it in 3 calls, at the price it read', async () => {
-    stack = await startStack({ freshStockMs: 400 });
+    stack = await startStack({ freshStockMs: 800 });
     stack.fake.addBook({ id: 'b1', quantity: 5, price: 10 });
     expect((await placeOrder(stack, 'warm-up')).status).toBe(201);
     stack.fake.books.get('b1')!.price = 12; // another writer changes the price: seen once the book is read again
@@ -42,7 +42,7 @@ describe('storage-service backend placing one order alone', () => {
 
     expect([next.status, next.body.price]).toEqual([201, 10]);
     expect(stack.fake.routesFrom(before)).toEqual(['POST /internal/orders/add', 'PUT /internal/books/update-quantity', 'PUT /internal/orders/update-status']);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await new Promise((resolve) => setTimeout(resolve, 850));
     const later = await placeOrder(stack, 'later');
     expect([later.status, later.body.price]).toEqual([201, 12]);
     expect(stack.fake.stockOf('b1')).toBe(2);
