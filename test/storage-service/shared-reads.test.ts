@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { StorageServiceClient, type Interpret } from '../../src/adapters/outbound/storage-service/storage-service-client.js';
 
-/** A storage service that holds every answer until `release`, and counts what it received. */
+/** A storage service that holds every answer until `releaseUntil`, and records what it received. */
 class HeldServer {
   readonly received: string[] = [];
   private held: Array<() => void> = [];

@@ -48,16 +48,15 @@ export class OrderRecords {
   }
 
   /**
-   * Every record that reads as an order (only the user's, when `userId` is given), each with its raw id and user id
-   * for filtering before the full decode. The listing may be shared by concurrent callers: it is filtered first, so
-   * that each wraps only what it keeps.
+   * Every record that reads as an order (only the user's, when `userId` is given), each with its raw id, to be
+   * decoded in full only by whoever keeps it. The listing may be shared by concurrent callers: it is filtered by user
+   * first, so that each wraps only what it keeps.
    */
-  async all(userId?: UserId): Promise<Array<{ readonly id: unknown; readonly userId: unknown; decode(): StoredOrder }>> {
+  async all(userId?: UserId): Promise<Array<{ readonly id: unknown; decode(): StoredOrder }>> {
     const listed = await this.api.listOrders();
     const kept = userId === undefined ? listed : listed.filter((entry) => (entry as { user_id?: unknown } | null)?.user_id === userId);
     return kept.map((entry) => ({
       id: (entry as { id?: unknown } | null)?.id,
-      userId: (entry as { user_id?: unknown } | null)?.user_id,
       decode: () => {
         const wire = WireOrder.decode(entry);
         if (E.isLeft(wire)) throw unreadable('an entry of orders/list', 'it is not an Order');
