@@ -8,7 +8,7 @@ import { DependencyFailure } from '../../src/application/dependency-failure.js';
 import type { Order } from '../../src/domain/order.js';
 import { aBook, anOrder } from '../support/order-mother.js';
 import { tempDir } from '../support/temp-dir.js';
-import type { BackendFactory } from './backend-under-test.js';
+import type { BackendFactory, BackendUnderTest } from './backend-under-test.js';
 import { orderEventsContract } from './order-events.contract.js';
 import { catalogContract } from './catalog.contract.js';
 import { orderRepositoryContract } from './order-repository.contract.js';
@@ -20,22 +20,31 @@ const embedded: BackendFactory = {
   keepsAllFields: true,
   async open(books) {
     const dir = tempDir();
-    const backend = openEmbeddedBackend({ dataDir: dir.path, synchronous: 'full' });
+    const open = () => openEmbeddedBackend({ dataDir: dir.path, synchronous: 'full' });
+    let backend = open();
     await backend.catalog!.seed(books);
-    let side: Database.Database | undefined;
-    return {
+    const under: BackendUnderTest = {
       ...backend,
-      // A second connection to the same file, as a crashed older version would have left the row.
+      // The row as a crashed older version would have left it, seen by the next start: the store is a file owned by
+      // one process, so it is written while no service has it open.
       interruptRelease: async (id, at) => {
-        side ??= new Database(join(dir.path, 'orders.sqlite3'), { timeout: 5_000 });
-        side.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?, version = version + 1 WHERE id = ?").run(at.getTime(), id);
+        await backend.close();
+        const side = new Database(join(dir.path, 'orders.sqlite3'));
+        try {
+          side.prepare("UPDATE orders SET status = 'cancelled', updated_at = ?, version = version + 1 WHERE id = ?").run(at.getTime(), id);
+        } finally {
+          side.close();
+        }
+        backend = open();
+        const { close: _closedByUnder, ...ports } = backend;
+        Object.assign(under, ports);
       },
       close: async () => {
-        side?.close();
         await backend.close();
         dir.remove();
       },
     };
+    return under;
   },
 };
 

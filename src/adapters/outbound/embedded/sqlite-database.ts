@@ -78,6 +78,7 @@ export class SqliteDatabase {
   /** A read transaction is open, shared by the reads of this turn of the event loop (there is no write batch). */
   private reading = false;
   private readonly durableListeners: Array<() => void> = [];
+  private readonly rollbackListeners: Array<() => void> = [];
   // Prepared once: parsing these on every write cost more than running them.
   private readonly savepoint: Database.Statement;
   private readonly release: Database.Statement;
@@ -145,11 +146,19 @@ export class SqliteDatabase {
     if (this.failure) return Promise.reject(this.failure);
     try {
       if (!this.open && !this.reading) this.startReading();
-      const value = work();
-      return this.newest && !this.newest.durable ? this.newest.wait(value) : Promise.resolve(value);
+      return this.shown(work());
     } catch (error) {
       return Promise.reject(asDependencyFailure(error));
     }
+  }
+
+  /**
+   * A value this process already knows the store holds (it wrote or read it), answered as a read would be: once
+   * every transaction committed so far is durable.
+   */
+  shown<T>(value: T): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.newest && !this.newest.durable ? this.newest.wait(value) : Promise.resolve(value);
   }
 
   /**
@@ -158,6 +167,14 @@ export class SqliteDatabase {
    */
   onDurable(listener: () => void): void {
     this.durableListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` whenever writes this connection made are undone (a write's savepoint rolled back, a commit
+   * that failed, the store failing): whatever was remembered of them must be forgotten.
+   */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
   }
 
   ping(): void {
@@ -219,6 +236,7 @@ export class SqliteDatabase {
       this.release.run();
       return value;
     } catch (error) {
+      this.announceRollback();
       this.db.exec('ROLLBACK TO op');
       this.db.exec('RELEASE op');
       throw error;
@@ -232,6 +250,7 @@ export class SqliteDatabase {
     try {
       this.commitStatement.run();
     } catch (error) {
+      this.announceRollback();
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       batch.fail(asDependencyFailure(error));
       return;
@@ -268,10 +287,15 @@ export class SqliteDatabase {
     for (const listener of this.durableListeners) listener();
   }
 
+  private announceRollback(): void {
+    for (const listener of this.rollbackListeners) listener();
+  }
+
   private fail(error: unknown): void {
     this.failure = new DependencyFailure('embedded-store', `embedded store failed: the WAL could not be flushed (${
       (error as { code?: string }).code ?? 'unknown'})`, { cause: error, outcomeUnknown: true });
     const pending = [...(this.syncing ?? []), ...this.unsynced, ...(this.open ? [this.open] : [])];
+    this.announceRollback();
     if (this.open && this.db.inTransaction) this.db.exec('ROLLBACK');
     this.open = undefined;
     this.syncing = undefined;

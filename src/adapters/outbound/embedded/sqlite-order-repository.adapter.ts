@@ -14,7 +14,11 @@ import type {
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { SqliteEventLog } from './sqlite-event-log.adapter.js';
 import { SqliteStockLedger } from './sqlite-stock-ledger.js';
+import { RecentOrders } from './recent-orders.js';
 import { ORDER_COLUMNS, tupleToOrder, type OrderTuple } from '../order-columns.js';
+
+/** How many of the orders last read or written a get finds without a statement (about 1 MiB). */
+const RECENT_ORDERS = 2048;
 
 /**
  * Orders, their stock and their events in one SQLite write each: every method's writes share a savepoint and a
@@ -22,6 +26,7 @@ import { ORDER_COLUMNS, tupleToOrder, type OrderTuple } from '../order-columns.j
  */
 export class SqliteOrderRepository implements OrderRepository {
   private readonly stock: SqliteStockLedger;
+  private readonly recent = new RecentOrders(RECENT_ORDERS);
   private readonly insert: Statement;
   private readonly selectById: Statement<[string], OrderTuple>;
   private readonly selectFirstPage: Statement<[string, number], OrderTuple>;
@@ -54,6 +59,7 @@ export class SqliteOrderRepository implements OrderRepository {
     this.updateIfVersion = db.prepare(
       'UPDATE orders SET status = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?',
     );
+    store.onRollback(() => this.recent.forgetAll());
   }
 
   place(order: Order, refused: (reason: StockRefusal) => Order): Promise<E.Either<StockRefusal, Order>> {
@@ -62,14 +68,20 @@ export class SqliteOrderRepository implements OrderRepository {
       const stored = refusal ? refused(refusal) : order;
       this.insertRow(stored);
       this.events.record(orderChangeOf(undefined, stored));
+      this.recent.keep(stored);
       return refusal ? E.left(refusal) : E.right(order);
     });
   }
 
   findById(id: OrderId): Promise<Order | undefined> {
+    const known = this.recent.get(id);
+    if (known) return this.store.shown(known);
     return this.store.read(() => {
       const row = this.selectById.get(id);
-      return row && tupleToOrder(row);
+      if (!row) return undefined;
+      const order = tupleToOrder(row);
+      this.recent.keep(order);
+      return order;
     });
   }
 
@@ -105,6 +117,7 @@ export class SqliteOrderRepository implements OrderRepository {
         const written = this.updateIfVersion.run(next.status, next.updatedAt.getTime(), next.version, id, current.version);
         if (written.changes !== 1) throw new Error(`order ${id} changed under an exclusive write`);
         this.events.record(orderChangeOf(current, changed.right));
+        this.recent.keep(changed.right);
       }
       return changed;
     });
