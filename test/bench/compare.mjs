@@ -6,7 +6,8 @@
 //           "variants": [{ "name": "default", "env": { "STORAGE_BACKEND": "memory" } },
 //                        { "name": "no-logs", "env": { "STORAGE_BACKEND": "memory", "LOG_LEVEL": "silent" },
 //                          "main": "/path/to/other/dist/infrastructure/main.js" }] }
-//   A variant runs with the node flags of the image's CMD, or with its own "nodeArgs" in their place;
+//   A variant runs with the node flags of the image's CMD (or its own "nodeArgs" in their place) and the image's
+//   environment under its own "env";
 //   { "name": "koa-floor", "script": "koa-floor-server.mjs" } runs one of the bench's own servers instead.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, runLoad, sampleRss, startServer } from './processes.mjs';
 import { median } from './rounds.mjs';
-import { PRODUCTION_NODE_ARGS, SERVICE_MAIN } from './targets.mjs';
+import { PRODUCTION_ENV, PRODUCTION_NODE_ARGS, SERVICE_MAIN } from './targets.mjs';
 
 const spec = { op: 'create', connections: 64, rounds: 3, durationS: 5, warmupS: 1, ...JSON.parse(process.argv[2] ?? '{}') };
 const tool = spec.tool ?? (process.env.BENCH_TOOL || 'loadgen');
@@ -33,7 +34,7 @@ try {
       name: variant.name, port, logFile: join(work, `${variant.name}.log`),
       args: variant.script ? [fileURLToPath(new URL(`./${variant.script}`, import.meta.url)), String(port)]
         : [...(variant.nodeArgs ?? PRODUCTION_NODE_ARGS), variant.main ?? SERVICE_MAIN],
-      env: { HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, DATA_DIR: dataDir, ...variant.env },
+      env: { ...(variant.script ? {} : PRODUCTION_ENV), HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, DATA_DIR: dataDir, ...variant.env },
     }));
   }
   const ids = join(work, 'ids.txt');

@@ -71,8 +71,9 @@ describe('Dockerfile.order-processing', () => {
     expect(runs(runtime)).toContainEqual(`mkdir -p ${dataDir} && chown 1000:1000 ${dataDir}`);
   });
 
-  it('sets no variable the service does not read, but NODE_ENV', () => {
-    expect(Object.keys(runtime.env()).filter((name) => !(name in ENV_CODECS) && name !== 'NODE_ENV')).toEqual([]);
+  it('sets no variable the service does not read, but NODE_ENV and the allocator\'s mmap threshold', () => {
+    expect(Object.keys(runtime.env()).filter((name) => !(name in ENV_CODECS) && name !== 'NODE_ENV')).toEqual(['MALLOC_MMAP_THRESHOLD_']);
+    expect(runtime.env().MALLOC_MMAP_THRESHOLD_).toBe(String(128 * 1024));
   });
 
   it('starts node itself in exec form (SIGTERM reaches it) on the entry point the build emits', () => {
