@@ -19,11 +19,8 @@ export class RecentOrders {
   }
 
   keep(order: Order): void {
-    if (this.orders.delete(order.id) || this.orders.size < this.capacity) {
-      this.orders.set(order.id, order);
-      return;
-    }
-    this.orders.delete(this.orders.keys().next().value!);
+    // Deleted first, so that a kept order moves to the end: Map keys run in insertion order, oldest first.
+    if (!this.orders.delete(order.id) && this.orders.size >= this.capacity) this.orders.delete(this.orders.keys().next().value!);
     this.orders.set(order.id, order);
   }
 
