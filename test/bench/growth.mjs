@@ -10,7 +10,10 @@ import { foldRounds } from './rounds.mjs';
 import { SERVICE_MAIN, startService } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
-const SAMPLE_IDS = 5000;
+/** The get load's working set: the same number of distinct orders, spread evenly over the store, at every size
+ * (all of the smallest store's orders), so that what a get costs differs by the store's size alone and not by how
+ * many distinct orders the load happens to touch. */
+const SAMPLE_IDS = 1000;
 /** Few enough users that each holds more than a full list page even in the smallest store, so list answers are
  * the same size at every store size and only the store's size differs. */
 const GROWTH_USERS = 20;
