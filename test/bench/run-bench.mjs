@@ -207,13 +207,21 @@ if (!settings.keep) rmSync(work, { recursive: true, force: true });
 
 /** One round of one cell: the warm-up runs before the first round only. */
 async function measure(target, op, connections, round) {
+  assertRunning(target);
   const stopSampling = sampleRss(target.server.pid);
   const result = await runLoad({ tool: settings.tool, url: target.server.url, op, connections, durationS: settings.roundS,
     warmupS: round === 0 ? settings.warmupS : 0, idsFile: target.idsFile, users: USERS, books: bookIds, listLimit: settings.listLimit });
+  assertRunning(target);
   const row = { target: target.name, op, connections, ...result, rps: result.requests / result.durationS, peakRssMiB: stopSampling() / 1024 };
   log(`${target.name.padEnd(16)} ${op.padEnd(6)} @${String(connections).padEnd(2)} round ${round + 1} ${row.rps.toFixed(0).padStart(6)} req/s  `
     + `p50 ${row.p50Ms.toFixed(2)} ms  p99 ${row.p99Ms.toFixed(2)} ms  errors ${row.non2xx + row.socketErrors}  RSS ${row.peakRssMiB.toFixed(0)} MiB`);
   return row;
+}
+
+/** A server that died under load says so, with its exit and where its log is, instead of failing the arithmetic. */
+function assertRunning(target) {
+  const exited = target.server.exited?.();
+  if (exited) throw new Error(`${target.name} is not running (exit ${JSON.stringify(exited)}; its last output is in ${target.name}.log under the work folder, kept with BENCH_KEEP=1)`);
 }
 
 /** Orders to read back: one per bench user, created through the front door; their ids go to a file for the load. */
