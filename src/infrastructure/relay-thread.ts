@@ -71,6 +71,7 @@ const LIVED_LONG_MS = 60_000;
  */
 export function startRelayThread(options: RelayThreadOptions): EventsRunning {
   const { events, log, metrics } = options;
+  events.expectRelay();
   const url = options.worker ?? new URL('./event-relay.worker.js', import.meta.url);
   const stopping = new AbortController();
   let current: { readonly worker: Worker; readonly exited: Promise<void>; readonly stopped: Promise<void> } | undefined;

@@ -83,12 +83,13 @@ export async function startService(config: Config, options: StartOptions = {}): 
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, app.callback());
   let events: EventsRunning | undefined;
   try {
+    // Retention always; the relay when a broker is configured. Neither waits for NATS, nor can NATS fail readiness.
+    // Started before the catalog is seeded, so that the relay times the seed's events from their commits too.
+    events = await startEvents(config, backend.events, container.get(TOKENS.Clock), log, metrics, options.relay, options.relayWorker);
     if (backend.catalog) {
       const outcome = await backend.catalog.seed(await readSeedFile(config.inventorySeedFile));
       log.info({ file: config.inventorySeedFile, ...outcome }, 'catalog seeded');
     }
-    // Retention always; the relay when a broker is configured. Neither waits for NATS, nor can NATS fail readiness.
-    events = await startEvents(config, backend.events, container.get(TOKENS.Clock), log, metrics, options.relay, options.relayWorker);
     await listen(server, config.port, config.host);
   } catch (error) {
     await events?.stop();

@@ -46,7 +46,6 @@ describeWithNats('the relay on a thread of its own', () => {
 
   it('publishes this thread\'s outbox; marks, logs and metrics happen here, with this thread\'s clock', async () => {
     const events = new MemoryEventLog();
-    recordOrders(events, 20);
     const { lines, logger } = captureLog();
     const published: number[] = [];
     const delays: number[] = [];
@@ -55,6 +54,7 @@ describeWithNats('the relay on a thread of its own', () => {
       broker: { url: NATS_URL, stream, subjectPrefix: prefix }, tuning: {}, events, clock, log: logger, worker: WORKER,
       metrics: { published: (count, delaysMs = []) => (published.push(count), delays.push(...delaysMs)), failed: () => {} },
     });
+    recordOrders(events, 20); // committed once the relay is expected, as orders are in the service: each one timed
     await eventually(async () => (await events.backlog()).waiting, (waiting) => waiting === 0, 10_000, 'an empty outbox');
     recordOrders(events, 5); // committed while the relay waits: the bell reaches the thread
     await eventually(async () => (await events.backlog()).waiting, (waiting) => waiting === 0, 10_000, 'an empty outbox again');

@@ -33,6 +33,7 @@ export function settledReads(log: EventLog, url: string): EventLog & { close(): 
     waitForEvents: (after, timeoutMs, signal) => log.waitForEvents(after, timeoutMs, signal),
     waitForUnpublished: (timeoutMs, signal) => log.waitForUnpublished(timeoutMs, signal),
     takeCommitTime: (id) => log.takeCommitTime(id),
+    expectRelay: () => log.expectRelay(),
     unpublished: (limit) => log.unpublished(limit),
     markPublished: (events, at) => log.markPublished(events, at),
     backlog: () => log.backlog(),

@@ -13,6 +13,7 @@ const moved = (order: Order, to: OrderStatus) => (order.moveTo(to, NOW) as E.Rig
 /** A log holding, for each order, confirmed → processing → shipped, the orders' changes interleaved. */
 function logOf(orders: number): { log: MemoryEventLog; ids: string[][] } {
   const log = new MemoryEventLog();
+  log.expectRelay(); // as the relay does when it starts, before the first order
   const lives = Array.from({ length: orders }, () => {
     const confirmed = moved(anOrder(), 'confirmed');
     const processing = moved(confirmed, 'processing');
@@ -141,6 +142,17 @@ describe('relaying events', () => {
     expect([second.published, second.delaysMs.length]).toEqual([2, 2]);
     // Told once: an event committed by another process, or already timed, has no commit time here.
     expect(log.takeCommitTime(ids[0]![0]!)).toBeUndefined();
+  });
+
+  it('keeps commit times only once a relay is expected: with the feed alone nobody would take them', () => {
+    const log = new MemoryEventLog();
+    const before = moved(anOrder(), 'confirmed');
+    log.record({ kind: 'order-changed', order: before, previousStatus: null });
+    log.expectRelay();
+    const after = moved(anOrder(), 'confirmed');
+    log.record({ kind: 'order-changed', order: after, previousStatus: null });
+    expect(log.takeCommitTime(`${before.id}.${before.version}`)).toBeUndefined();
+    expect(log.takeCommitTime(`${after.id}.${after.version}`)).toEqual(expect.any(Number));
   });
 
   it('says it is caught up only when nothing was left behind', async () => {

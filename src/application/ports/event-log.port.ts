@@ -45,10 +45,16 @@ export interface EventLog {
 
   /**
    * When this process saw the write of event `id` commit (ms since the epoch), told once: the relay measures
-   * commit-to-acknowledgement with it. Undefined for an event another process committed, or one from before this
-   * process started.
+   * commit-to-acknowledgement with it. Undefined for an event another process committed, or one committed before
+   * `expectRelay`.
    */
   takeCommitTime(id: string): number | undefined;
+
+  /**
+   * A relay in this process reads this outbox from now on: keep when each event commits, for `takeCommitTime`.
+   * Without a relay nobody would take them, so they are not kept.
+   */
+  expectRelay(): void;
 
   /** Up to `limit` events no relay has published yet, in log order. */
   unpublished(limit: number): Promise<readonly LoggedEvent[]>;
@@ -76,4 +82,4 @@ export interface EventLog {
 }
 
 /** What the relay needs of the log: the outbox side alone (the relay may run where the feed's side is not). */
-export type RelaySource = Pick<EventLog, 'claimRelay' | 'unpublished' | 'markPublished' | 'takeCommitTime' | 'waitForUnpublished'>;
+export type RelaySource = Pick<EventLog, 'claimRelay' | 'unpublished' | 'markPublished' | 'takeCommitTime' | 'waitForUnpublished' | 'expectRelay'>;

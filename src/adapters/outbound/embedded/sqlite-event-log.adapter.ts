@@ -113,6 +113,10 @@ export class SqliteEventLog implements EventLog {
     return this.bell.take(id);
   }
 
+  expectRelay(): void {
+    this.bell.expectRelay();
+  }
+
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
     return this.store.read(() => this.selectUnpublished.all(limit).map(toLoggedEvent));

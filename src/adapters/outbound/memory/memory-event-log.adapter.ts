@@ -54,6 +54,10 @@ export class MemoryEventLog implements EventLog {
     return this.bell.take(id);
   }
 
+  expectRelay(): void {
+    this.bell.expectRelay();
+  }
+
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
     const found: LoggedEvent[] = [];

@@ -171,6 +171,10 @@ export class PostgresEventLog implements EventLog {
     return this.bell.take(id);
   }
 
+  expectRelay(): void {
+    this.bell.expectRelay();
+  }
+
   /** What the relay's cursor says may be unpublished: see RelayCursorState and RELAY_READ. */
   async unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
