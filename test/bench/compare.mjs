@@ -40,7 +40,9 @@ try {
   const ids = join(work, 'ids.txt');
   const results = new Map(variants.map((v) => [v.name, []]));
   for (let round = 0; round < spec.rounds; round += 1) {
-    for (const server of servers) {
+    // Each round starts one server later. In a fixed order, one build measured 29% faster than another when run
+    // after it and 7% slower when run before it: a bias of the position, not of the code.
+    for (const server of servers.map((_, i) => servers[(i + round) % servers.length])) {
       if (spec.op === 'get' && round === 0) {
         const answer = await fetch(`${server.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ bookId: 'b1', userId: 'bench-u1', quantity: 1 }) });
