@@ -29,7 +29,8 @@ export class CommitTimes {
  * event waits for the idle timeout. Once a relay is expected (EventLog.expectRelay), it also keeps when each event
  * was seen committed, for the relay to measure commit-to-acknowledgement (EventLog.takeCommitTime). Without a relay
  * (the feed alone) nobody would take them, and keeping a time per event, in a map that then only ever dropped its
- * oldest, cost the embedded store 6–15% of its placements per second in interleaved A/Bs.
+ * oldest, cost the embedded store about a sixth of its placements per second (8,163 against 9,915 creates/s at 64
+ * connections, six interleaved rounds, every round the same way).
  */
 export class OutboxBell {
   private rung = false;
