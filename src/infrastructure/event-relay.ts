@@ -53,7 +53,6 @@ type Logged = 'caught up' | 'catching up' | 'backing off' | 'standby';
 /** The relay loop: rounds back to back while there is work, a wait on the log when caught up, backoff on failure. */
 export function startEventRelay(options: EventRelayOptions): EventRelay {
   const { events, log, metrics, random = Math.random } = options;
-  events.expectRelay();
   const relay = new RelayEvents(events, options.publisher, options.clock, options.batch);
   const [baseMs, capMs] = [options.backoffBaseMs ?? 100, options.backoffCapMs ?? 5_000];
   const stopping = new AbortController();

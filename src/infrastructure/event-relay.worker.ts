@@ -42,7 +42,6 @@ const events: RelaySource = {
   markPublished: (published: readonly LoggedEvent[]) =>
     call<void>({ method: 'markPublished', positions: published.map((event) => event.position) }),
   takeCommitTime: (id) => committedAt.take(id),
-  expectRelay: () => {}, // the owner of the store expected the relay when it started this thread
   waitForUnpublished: (timeoutMs, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { LoggedEvent, RelaySource } from '../application/ports/event-log.port.js';
+import type { EventLog, LoggedEvent, RelaySource } from '../application/ports/event-log.port.js';
 import type { Clock } from '../domain/ports/clock.port.js';
 import type { RelayMetrics } from '../adapters/inbound/http/metrics.js';
 import type { EventRelayTuning, EventsRunning, JetStreamBroker } from './event-relay.js';
@@ -44,7 +44,8 @@ export type ToRelay =
 export interface RelayThreadOptions {
   readonly broker: JetStreamBroker;
   readonly tuning: Omit<EventRelayTuning, 'random'>;
-  readonly events: RelaySource;
+  /** The store's own log: the thread reaches it through messages, and this side tells it a relay is coming. */
+  readonly events: RelaySource & Pick<EventLog, 'expectRelay'>;
   /** Stamps what the broker acknowledged as published (retention counts from it). */
   readonly clock: Clock;
   readonly log: Logger;

@@ -82,4 +82,4 @@ export interface EventLog {
 }
 
 /** What the relay needs of the log: the outbox side alone (the relay may run where the feed's side is not). */
-export type RelaySource = Pick<EventLog, 'claimRelay' | 'unpublished' | 'markPublished' | 'takeCommitTime' | 'waitForUnpublished' | 'expectRelay'>;
+export type RelaySource = Pick<EventLog, 'claimRelay' | 'unpublished' | 'markPublished' | 'takeCommitTime' | 'waitForUnpublished'>;
