@@ -8,7 +8,8 @@
 //                          "main": "/path/to/other/dist/infrastructure/main.js" }] }
 //   A variant runs with the node flags of the image's CMD (or its own "nodeArgs" in their place) and the image's
 //   environment under its own "env";
-//   { "name": "koa-floor", "script": "koa-floor-server.mjs" } runs one of the bench's own servers instead.
+//   { "name": "koa-floor", "script": "koa-floor-server.mjs" } runs one of the bench's own servers instead (its
+//   "nodeArgs", e.g. --cpu-prof, go before the script).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ try {
     mkdirSync(dataDir);
     servers.push(await startServer({
       name: variant.name, port, logFile: join(work, `${variant.name}.log`),
-      args: variant.script ? [fileURLToPath(new URL(`./${variant.script}`, import.meta.url)), String(port)]
+      args: variant.script ? [...(variant.nodeArgs ?? []), fileURLToPath(new URL(`./${variant.script}`, import.meta.url)), String(port)]
         : [...(variant.nodeArgs ?? PRODUCTION_NODE_ARGS), variant.main ?? SERVICE_MAIN],
       env: { ...(variant.script ? {} : PRODUCTION_ENV), HOST: '127.0.0.1', PORT: String(port), INVENTORY_SEED_FILE: seedFile, DATA_DIR: dataDir, ...variant.env },
     }));
