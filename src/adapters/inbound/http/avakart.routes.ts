@@ -2,7 +2,7 @@ import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { OrderUseCases } from './http-context.js';
 import { jsonBody } from './json-body.middleware.js';
-import { toAvakartOrder } from './order-views.js';
+import { avakartOrderJson } from './order-views.js';
 import { problem, sendProblem } from './problem-details.js';
 import { AvakartCreateBody, AvakartStatusBody, BatchProcessBody } from './request-codecs.js';
 import { answerOrder, bodyOf } from './respond.js';
@@ -19,7 +19,7 @@ export function avakartRoutes(router: Router, useCases: OrderUseCases, idempoten
     const body = bodyOf(ctx, AvakartCreateBody);
     if (!body) return;
     const command = { bookId: body.book_id, userId: body.user_id, quantity: body.quantity };
-    const order = answerOrder(ctx, await useCases.placeOrder.execute(command), 201, toAvakartOrder);
+    const order = answerOrder(ctx, await useCases.placeOrder.execute(command), 201, avakartOrderJson);
     if (order) ctx.set('Location', `/orders/${encodeURIComponent(order.id)}`);
   });
 
@@ -45,7 +45,7 @@ export function avakartRoutes(router: Router, useCases: OrderUseCases, idempoten
     const body = bodyOf(ctx, AvakartStatusBody);
     if (!body) return;
     const result = await useCases.changeOrderStatus.execute({ orderId: body.order_id, status: body.status });
-    answerOrder(ctx, result, 201, toAvakartOrder);
+    answerOrder(ctx, result, 201, avakartOrderJson);
   });
 
 }

@@ -20,6 +20,22 @@ function lastFormatted(): (date: Date) => string {
 const createdIso = lastFormatted();
 const updatedIso = lastFormatted();
 
+/**
+ * A view of an order as JSON text, rendered once per Order instance. Orders are immutable, so the text of an instance
+ * never goes stale. Stores that keep instances (the embedded store's recent orders, the memory store) hand the same
+ * one to every read of an unchanged order, and its event and its answer are rendered from the same one: after the
+ * first, a client polling its order costs neither the view nor JSON.stringify. The texts go with their orders (the
+ * map holds them weakly).
+ */
+function renderedOnce(view: (order: Order) => object): (order: Order) => string {
+  const texts = new WeakMap<Order, string>();
+  return (order) => {
+    let text = texts.get(order);
+    if (text === undefined) texts.set(order, (text = JSON.stringify(view(order))));
+    return text;
+  };
+}
+
 /** The service's own representation: camelCase, amounts in currency units computed exactly from cents. */
 export function toOrderResource(order: Order) {
   const o = order.toSnapshot();
@@ -50,3 +66,9 @@ export function toAvakartOrder(order: Order) {
     created: createdIso(o.createdAt),
   };
 }
+
+/** toOrderResource as JSON text (see renderedOnce). */
+export const orderResourceJson = renderedOnce(toOrderResource);
+
+/** toAvakartOrder as JSON text (see renderedOnce). */
+export const avakartOrderJson = renderedOnce(toAvakartOrder);

@@ -9,7 +9,7 @@ import type { OrderUseCases } from './http-context.js';
 import { jsonBody } from './json-body.middleware.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { pageQuery } from './list-query.js';
-import { toOrderResource } from './order-views.js';
+import { orderResourceJson, toOrderResource } from './order-views.js';
 import { parseIfMatch } from './if-match.js';
 import { problem, sendProblem, validationProblem, type FieldError } from './problem-details.js';
 import { ChangeStatusBody, PlaceOrderBody } from './request-codecs.js';
@@ -30,7 +30,7 @@ export function orderRoutes(router: Router, useCases: OrderUseCases, options: Or
   router.post('/orders', jsonBody, options.idempotent, async (ctx) => {
     const command = bodyOf(ctx, PlaceOrderBody);
     if (!command) return;
-    const order = answerOrder(ctx, await useCases.placeOrder.execute(command), 201, toOrderResource);
+    const order = answerOrder(ctx, await useCases.placeOrder.execute(command), 201, orderResourceJson);
     if (order) ctx.set('Location', `/orders/${encodeURIComponent(order.id)}`);
   });
 
@@ -60,7 +60,7 @@ export function orderRoutes(router: Router, useCases: OrderUseCases, options: Or
   router.get('/orders/:id', async (ctx) => {
     const { id } = ctx.params;
     const result = id && isOrderId(id) ? await useCases.getOrder.execute(id) : E.left(orderNotFound(id as never));
-    answerOrder(ctx, result, 200, toOrderResource);
+    answerOrder(ctx, result, 200, orderResourceJson);
   });
 
   router.put('/orders/:id/status', jsonBody, async (ctx) => {
@@ -79,7 +79,7 @@ export function orderRoutes(router: Router, useCases: OrderUseCases, options: Or
     const result = id && isOrderId(id)
       ? await useCases.changeOrderStatus.execute({ orderId: id, status: body.status, ...expectedVersion })
       : E.left(orderNotFound(id as never));
-    answerOrder(ctx, result, 200, toOrderResource);
+    answerOrder(ctx, result, 200, orderResourceJson);
   });
 
 }

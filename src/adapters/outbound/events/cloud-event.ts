@@ -1,7 +1,7 @@
 import type { LoggedEvent } from '../../../application/ports/event-log.port.js';
 import type { DomainEvent } from '../../../domain/domain-event.js';
 import { orderEventId } from '../../../domain/order-event.js';
-import { toOrderResource } from '../../inbound/http/order-views.js';
+import { orderResourceJson } from '../../inbound/http/order-views.js';
 
 export const DEFAULT_EVENTS_SOURCE = '/avakart/order-service';
 
@@ -13,7 +13,7 @@ export type EventRenderer = (event: DomainEvent) => EventRecord;
 
 /**
  * CloudEvents 1.0 in structured JSON, as ../shared/avakart-events.md states it. `data.order` is the order exactly
- * as GET /orders/{id} answers it, so consumers decode one shape.
+ * as GET /orders/{id} answers it, so consumers decode one shape: the same text, rendered once for both.
  */
 export function cloudEventRenderer(source: string = DEFAULT_EVENTS_SOURCE): EventRenderer {
   return (event) => {
@@ -33,20 +33,21 @@ export function cloudEventRenderer(source: string = DEFAULT_EVENTS_SOURCE): Even
       return { id, type, subject: bookId, time: at, body };
     }
     const { order, previousStatus } = event;
-    const resource = toOrderResource(order);
     const id = orderEventId(order);
     const type = `com.avakart.order.${order.status}`;
-    const body = JSON.stringify({
+    const time = order.toSnapshot().updatedAt;
+    const head = JSON.stringify({
       specversion: '1.0',
       id,
       source,
       type,
       subject: order.id,
-      time: resource.updatedAt,
+      time: time.toISOString(),
       datacontenttype: 'application/json',
       orderversion: order.version,
-      data: { previousStatus, order: resource },
     });
-    return { id, type, subject: order.id, time: order.toSnapshot().updatedAt, body };
+    // The envelope with `data` last, spliced in as text: {"previousStatus":…,"order":<the order's own JSON>}.
+    const body = `${head.slice(0, -1)},"data":{"previousStatus":${JSON.stringify(previousStatus)},"order":${orderResourceJson(order)}}}`;
+    return { id, type, subject: order.id, time, body };
   };
 }
