@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runLoad, sampleRss } from './processes.mjs';
-import { foldRounds } from './rounds.mjs';
+import { foldRounds, rotated } from './rounds.mjs';
 import { SERVICE_MAIN, startService } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
@@ -73,14 +73,15 @@ export async function growthRun({ work, seedFile, sizes, settings, books, log })
         env: { STORAGE_BACKEND: 'embedded', DATA_DIR: dataDir, ...settings.embeddedEnv } });
       stores.push({ size, server, idsFile, fillSeconds });
     }
-    // Short rounds alternating between the stores, and the medians of their rounds: drift on a shared machine then
-    // hits both sizes alike instead of whichever happened to run second.
+    // Short rounds alternating between the stores, each round starting with the other one, and the medians of their
+    // rounds: drift on a shared machine then hits both sizes alike, and neither always runs second (a position that
+    // moved one build by +29% and another by -7% in compare.mjs).
     const { rounds, roundS } = settings;
     const rows = [];
     for (const op of ['get', 'list', 'create']) {
       const measured = new Map(stores.map((store) => [store, []]));
       for (let round = 0; round < rounds; round += 1) {
-        for (const store of stores) {
+        for (const store of rotated(stores, round)) {
           const stopSampling = sampleRss(store.server.pid);
           const result = await runLoad({ tool: settings.tool, url: store.server.url, op, connections: settings.growthConnections,
             durationS: roundS, warmupS: round === 0 ? settings.warmupS : 0, idsFile: store.idsFile, users, books, listLimit: settings.listLimit });
