@@ -5,7 +5,7 @@ import type { Order } from '../../../domain/order.js';
  * Date.toISOString, remembering the last millisecond it formatted: under load many orders are created (and read)
  * in the same one, and formatting was most of the cost of a view. One per field, so they do not evict each other.
  */
-function lastFormatted(): (date: Date) => string {
+export function lastFormatted(): (date: Date) => string {
   let formattedAt = NaN;
   let formatted = '';
   return (date) => {

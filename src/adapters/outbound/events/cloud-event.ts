@@ -1,9 +1,12 @@
 import type { LoggedEvent } from '../../../application/ports/event-log.port.js';
 import type { DomainEvent } from '../../../domain/domain-event.js';
 import { orderEventId } from '../../../domain/order-event.js';
-import { orderResourceJson } from '../../inbound/http/order-views.js';
+import { lastFormatted, orderResourceJson } from '../../inbound/http/order-views.js';
 
 export const DEFAULT_EVENTS_SOURCE = '/avakart/order-service';
+
+/** The envelope's `time`, formatted once per millisecond as the order's own `updatedAt` is (see lastFormatted). */
+const eventTimeIso = lastFormatted();
 
 /** An event as a store records it: everything of a LoggedEvent but its position, which the store assigns. */
 export type EventRecord = Omit<LoggedEvent, 'position'>;
@@ -42,7 +45,7 @@ export function cloudEventRenderer(source: string = DEFAULT_EVENTS_SOURCE): Even
       source,
       type,
       subject: order.id,
-      time: time.toISOString(),
+      time: eventTimeIso(time),
       datacontenttype: 'application/json',
       orderversion: order.version,
     });
