@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import { StorageServiceClient, type Interpret } from '../../src/adapters/outbound/storage-service/storage-service-client.js';
 
-/** A storage service that holds every answer until `releaseUntil`, and records what it received. */
+/**
+ * A storage service that holds every answer until `releaseUntil`, and records what it received; each answer names
+ * its request's arrival number.
+ */
 class HeldServer {
   readonly received: string[] = [];
   private held: Array<() => void> = [];
@@ -13,9 +16,10 @@ class HeldServer {
 
   async start(): Promise<string> {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      this.received.push(`${req.method} ${req.url}`);
+      // Numbered as it arrives: counted when answered, two requests that arrived before the first answer would share one.
+      const arrival = this.received.push(`${req.method} ${req.url}`);
       req.resume();
-      this.held.push(() => res.writeHead(this.status, { 'content-type': 'text/plain' }).end(`${req.url} #${this.received.length}`));
+      this.held.push(() => res.writeHead(this.status, { 'content-type': 'text/plain' }).end(`${req.url} #${arrival}`));
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
