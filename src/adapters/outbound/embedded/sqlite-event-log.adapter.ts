@@ -25,7 +25,8 @@ const PURGE_CHUNK = 5_000;
  * through SqliteDatabase.read, which answers only once what it saw is durable: the connection sees the rows of
  * the transaction still filling, and none of them may be handed out before its flush (a crash could still lose
  * them). Positions are assigned by this one connection in the order its writes run, so no event can appear below
- * a position already handed out, and long-polls wake when a flush completes.
+ * a position already handed out, and long-polls wake when a flush completes. The relay reads by a cursor of its
+ * own (events_relay, see RelayCursor), not by marks on the events: what it got acknowledged moves the cursor.
  */
 export class SqliteEventLog implements EventLog {
   private readonly signal = new CommitSignal();
@@ -36,13 +37,19 @@ export class SqliteEventLog implements EventLog {
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectAnyAfter: Statement<[number], { position: number }>;
   private readonly selectPurged: Statement<[], { through: number }>;
-  private readonly selectUnpublished: Statement<[number], EventRow>;
-  private readonly setPublished: Statement<[number, number]>;
-  private readonly selectOldest: Statement<[number], { position: number; time: number; published_at: number | null }>;
+  private readonly selectAt: Statement<[string], EventRow>;
+  private readonly saveCursor: Statement<[number, string]>;
+  private readonly saveBelow: Statement<[number, number, number]>;
+  private readonly selectBelow: Statement<[number], { minute: number; position: number }>;
+  private readonly forgetBelow: Statement<[number]>;
+  private readonly selectOldest: Statement<[number], { position: number; time: number }>;
   private readonly deleteThrough: Statement<[number]>;
   private readonly setPurged: Statement<[number]>;
-  private readonly countUnpublished: Statement<[], { waiting: number }>;
-  private readonly selectOldestUnpublished: Statement<[], { time: number }>;
+  private readonly selectBacklog: Statement<[number, string], { waiting: number; oldest: number | null }>;
+  /** Where the relay reads from (see RelayCursor): loaded at start, saved as the relay gets events acknowledged. */
+  private cursor: RelayCursor;
+  /** What the last `unpublished` handed out, which the next `markPublished` moves the cursor past. */
+  private lastRead: { readonly from: RelayCursor; readonly handed: readonly HandedEvent[] } | undefined;
 
   constructor(private readonly store: SqliteDatabase, private readonly render: EventRenderer = cloudEventRenderer()) {
     const db = store.db;
@@ -51,17 +58,26 @@ export class SqliteEventLog implements EventLog {
     this.selectAfter = db.prepare(`SELECT ${columns} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.selectAnyAfter = db.prepare('SELECT position FROM events WHERE position > ? LIMIT 1');
     this.selectPurged = db.prepare('SELECT through FROM events_purged');
-    this.selectUnpublished = db.prepare(
-      `SELECT ${columns} FROM events WHERE published_at IS NULL ORDER BY position LIMIT ?`,
+    this.selectAt = db.prepare(`SELECT ${columns} FROM events WHERE position IN (SELECT value FROM json_each(?)) ORDER BY position`);
+    this.saveCursor = db.prepare('UPDATE events_relay SET after = ?, owed = ?');
+    this.saveBelow = db.prepare(
+      `INSERT INTO events_published_below AS b (minute, position, at) VALUES (?, ?, ?)
+       ON CONFLICT (minute) DO UPDATE SET position = excluded.position, at = excluded.at WHERE excluded.position > b.position`,
     );
-    this.setPublished = db.prepare('UPDATE events SET published_at = ? WHERE position = ? AND published_at IS NULL');
-    this.selectOldest = db.prepare('SELECT position, time, published_at FROM events ORDER BY position LIMIT ?');
+    this.selectBelow = db.prepare(
+      'SELECT minute, position FROM events_published_below WHERE minute < ? ORDER BY minute DESC LIMIT 1',
+    );
+    this.forgetBelow = db.prepare('DELETE FROM events_published_below WHERE minute < ?');
+    this.selectOldest = db.prepare('SELECT position, time FROM events ORDER BY position LIMIT ?');
     this.deleteThrough = db.prepare('DELETE FROM events WHERE position <= ?');
     this.setPurged = db.prepare('UPDATE events_purged SET through = ?');
-    this.countUnpublished = db.prepare('SELECT count(*) AS waiting FROM events WHERE published_at IS NULL');
-    this.selectOldestUnpublished = db.prepare(
-      'SELECT time FROM events WHERE published_at IS NULL ORDER BY position LIMIT 1',
+    this.selectBacklog = db.prepare(
+      `SELECT count(*) AS waiting, min(time) AS oldest FROM (
+         SELECT time FROM events WHERE position > ?
+         UNION ALL SELECT time FROM events WHERE position IN (SELECT value FROM json_each(?)))`,
     );
+    const saved = db.prepare<[], { after: number; owed: string }>('SELECT after, owed FROM events_relay').get()!;
+    this.cursor = { after: saved.after, owed: JSON.parse(saved.owed) as number[] };
     store.onDurable(() => {
       this.signal.notify();
       if (this.appended.length === 0) return;
@@ -119,14 +135,33 @@ export class SqliteEventLog implements EventLog {
 
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
-    return this.store.read(() => this.selectUnpublished.all(limit).map(toLoggedEvent));
+    const from = this.cursor;
+    return this.store.read(() => {
+      // The owed events first (all below the cursor), then as much of the page past it as fits beside them.
+      const owed = from.owed.length ? this.selectAt.all(JSON.stringify(from.owed)) : [];
+      const page = this.selectAfter.all(from.after, Math.max(0, limit - owed.length));
+      const handed = [...owed.map((row) => ({ row, past: false })), ...page.map((row) => ({ row, past: true }))];
+      this.lastRead = { from, handed };
+      return handed.map(({ row }) => toLoggedEvent(row));
+    });
   }
 
+  /**
+   * Moves the cursor past what the last read handed out, owing what of it was not acknowledged, and keeps, for
+   * retention, the position below which everything was published in this minute. One write per round, whatever
+   * the round carried: nothing is marked per event.
+   */
   async markPublished(events: readonly LoggedEvent[], at: Date): Promise<void> {
-    if (events.length === 0) return;
+    const read = this.lastRead;
+    if (!read || events.length === 0) return;
+    this.lastRead = undefined;
+    const next = advance(read.from, read.handed, new Set(events.map((event) => Number(event.position))));
+    const below = Math.min(next.after + 1, next.owed[0] ?? Infinity);
     await this.store.write(() => {
-      for (const { position } of events) this.setPublished.run(at.getTime(), Number(position));
+      this.saveCursor.run(next.after, JSON.stringify(next.owed));
+      this.saveBelow.run(minuteOf(at.getTime()), below, at.getTime());
     });
+    this.cursor = next;
   }
 
   async purge(before: Date, relayed: boolean): Promise<number> {
@@ -134,11 +169,13 @@ export class SqliteEventLog implements EventLog {
     let total = 0;
     for (;;) {
       const purged = await this.store.write(() => {
+        // Published by `before`: below the position the relay had passed in a minute that ended by then.
+        const published = relayed ? this.selectBelow.get(minuteOf(cutoff)) : undefined;
+        if (relayed && !published) return 0;
         let through: number | undefined;
         let count = 0;
         for (const row of this.selectOldest.all(PURGE_CHUNK)) {
-          const since = relayed ? row.published_at : row.time;
-          if (since === null || since >= cutoff) break;
+          if (published ? row.position >= published.position : row.time >= cutoff) break;
           through = row.position;
           count += 1;
         }
@@ -146,6 +183,7 @@ export class SqliteEventLog implements EventLog {
           this.deleteThrough.run(through);
           this.setPurged.run(through);
         }
+        if (published) this.forgetBelow.run(published.minute);
         return count;
       });
       total += purged;
@@ -154,10 +192,10 @@ export class SqliteEventLog implements EventLog {
   }
 
   backlog(): Promise<{ readonly waiting: number; readonly oldestAt?: Date }> {
+    const { after, owed } = this.cursor;
     return this.store.read(() => {
-      const { waiting } = this.countUnpublished.get()!;
-      const oldest = waiting > 0 ? this.selectOldestUnpublished.get() : undefined;
-      return { waiting, ...(oldest ? { oldestAt: new Date(oldest.time) } : {}) };
+      const { waiting, oldest } = this.selectBacklog.get(after, JSON.stringify(owed))!;
+      return { waiting, ...(oldest !== null ? { oldestAt: new Date(oldest) } : {}) };
     });
   }
 
@@ -170,6 +208,33 @@ export class SqliteEventLog implements EventLog {
     return this.selectPurged.get()!.through;
   }
 }
+
+/**
+ * Where the relay stands: every event after `after` is unpublished, and so are those at `owed` (below it, handed out
+ * and not acknowledged); every other event is published. One connection assigns positions in the order its writes
+ * run, so no event appears below `after` once it was read past.
+ */
+interface RelayCursor {
+  readonly after: number;
+  readonly owed: readonly number[];
+}
+
+interface HandedEvent {
+  readonly row: EventRow;
+  /** Read past the cursor (a page of it), or owed. */
+  readonly past: boolean;
+}
+
+/** The cursor after the relay got `published` (by position) of what a read from `from` handed it. */
+function advance(from: RelayCursor, handed: readonly HandedEvent[], published: ReadonlySet<number>): RelayCursor {
+  const page = handed.filter((event) => event.past);
+  const after = page.length ? page[page.length - 1]!.row.position : from.after;
+  const owed = handed.filter(({ row }) => !published.has(row.position)).map(({ row }) => row.position);
+  return { after, owed };
+}
+
+/** The minute of `ms` since the epoch: the key of events_published_below. */
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
 
 const toLoggedEvent = (row: EventRow): LoggedEvent => ({
   position: String(row.position),

@@ -20,6 +20,32 @@ export const EVENT_LOG_TABLES = `CREATE TABLE events (
    ) STRICT;
    INSERT INTO events_purged (only, through) VALUES (1, 0);`;
 
+/**
+ * The relay stops marking events: a mark rewrote the event's row and kept a partial index that every order write
+ * paid an insert for. It keeps a cursor instead (see SqliteEventLog), one row rewritten per round, and per minute the
+ * position below which everything was published by then, for retention. It starts below the oldest event the marks
+ * left unpublished; what it re-sends above that, JetStream drops by Nats-Msg-Id. The column `published_at` stays
+ * (dropping it rewrites the table), no longer written or read.
+ */
+export const EVENT_RELAY_CURSOR = `DROP INDEX events_unpublished;
+   CREATE TABLE events_relay (
+     only INTEGER PRIMARY KEY CHECK (only = 1),
+     after INTEGER NOT NULL,
+     owed TEXT NOT NULL DEFAULT '[]'
+   ) STRICT;
+   INSERT INTO events_relay (only, after) VALUES (1, coalesce(
+     (SELECT min(position) - 1 FROM events WHERE published_at IS NULL),
+     (SELECT max(position) FROM events),
+     (SELECT through FROM events_purged)));
+   CREATE TABLE events_published_below (
+     minute INTEGER PRIMARY KEY,
+     position INTEGER NOT NULL,
+     at INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO events_published_below (minute, position, at)
+     SELECT max(published_at) / 60000, (SELECT after + 1 FROM events_relay), max(published_at)
+     FROM events WHERE published_at IS NOT NULL HAVING max(published_at) IS NOT NULL;`;
+
 /** What one SQLite file under DATA_DIR holds: its name, and its schema versions in order. */
 export interface SqliteSchema {
   readonly file: string;
@@ -79,6 +105,7 @@ const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    ) STRICT;
    CREATE INDEX stock_adjustments_by_book ON stock_adjustments (book_id, at DESC, id DESC);`,
+  EVENT_RELAY_CURSOR,
 ];
 
 /** The embedded store: books, orders, their stock and their events. */

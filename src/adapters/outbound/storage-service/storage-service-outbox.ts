@@ -6,7 +6,7 @@ import { orderChangeOf, type OrderChanged } from '../../../domain/order-event.js
 import type { OrderStatus } from '../../../domain/order-status.js';
 import { SqliteDatabase } from '../embedded/sqlite-database.js';
 import { SqliteEventLog } from '../embedded/sqlite-event-log.adapter.js';
-import { EVENT_LOG_TABLES, type SqliteSchema } from '../embedded/sqlite-schema.js';
+import { EVENT_LOG_TABLES, EVENT_RELAY_CURSOR, type SqliteSchema } from '../embedded/sqlite-schema.js';
 import { cloudEventRenderer, type EventRecord, type EventRenderer } from '../events/cloud-event.js';
 import type { StoredOrder } from './storage-order-record.js';
 
@@ -41,6 +41,7 @@ const OUTBOX: SqliteSchema = {
        state TEXT NOT NULL CHECK (state IN ('pending', 'applied'))
      ) STRICT;
      CREATE INDEX stock_adjustments_by_book ON stock_adjustments (book_id, at DESC, id DESC);`,
+    EVENT_RELAY_CURSOR,
   ],
 };
 
