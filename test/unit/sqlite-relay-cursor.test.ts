@@ -1,6 +1,9 @@
+import { jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { openEmbeddedBackend } from '../../src/adapters/outbound/embedded/embedded.backend.js';
+import { SqliteDatabase } from '../../src/adapters/outbound/embedded/sqlite-database.js';
+import { SqliteEventLog } from '../../src/adapters/outbound/embedded/sqlite-event-log.adapter.js';
 import { EVENT_RELAY_CURSOR, ORDER_STORE } from '../../src/adapters/outbound/embedded/sqlite-schema.js';
 import type { StorageBackend } from '../../src/adapters/outbound/storage-backend.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -75,5 +78,74 @@ describe('the embedded relay cursor over a file an older build marked', () => {
     await again.events.markPublished([owed!], LATER);
     expect(await again.events.unpublished(10)).toEqual([]);
     expect(await again.events.purge(new Date(LATER.getTime() + 60_000), true)).toBe(2);
+  });
+});
+
+describe('the embedded relay reading what this process appended from memory', () => {
+  const dirs: Array<{ remove(): void }> = [];
+  const stores: SqliteDatabase[] = [];
+  afterEach(() => {
+    stores.splice(0).forEach((store) => store.close());
+    dirs.splice(0).forEach((dir) => dir.remove());
+  });
+  const openLog = () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const store = SqliteDatabase.open({ dataDir: dir.path, synchronous: 'normal' });
+    stores.push(store);
+    const log = new SqliteEventLog(store);
+    log.expectRelay();
+    return { store, log };
+  };
+  let made = 0;
+  const record = (subject = `o${(made += 1)}`) =>
+    ({ id: `${subject}.${made}`, subject, type: 'com.avakart.order.confirmed', time: new Date(PUBLISHED_AT), body: `{"n":${made}}` });
+  const appendAll = (store: SqliteDatabase, log: SqliteEventLog, n: number) =>
+    Promise.all(Array.from({ length: n }, () => store.write(() => log.append(record()))));
+  /** What a read of the table itself hands out: a second log over the same connection, with no tail. */
+  const fromTable = (store: SqliteDatabase, limit: number) => new SqliteEventLog(store).unpublished(limit);
+
+  it('hands out exactly what the table holds, page after page, without reading it once caught up', async () => {
+    const { store, log } = openLog();
+    await appendAll(store, log, 3);
+    expect(await log.unpublished(10)).toEqual(await fromTable(store, 10)); // the table: the tail starts past it
+    await log.markPublished(await log.unpublished(10), LATER);
+    await appendAll(store, log, 10); // positions 4 to 13
+    const reads = jest.spyOn(store, 'read');
+    for (let round = 0; round < 3; round += 1) {
+      const handed = await log.unpublished(3);
+      expect(handed).toEqual(await fromTable(store, 3)); // a log with no tail, from the cursor this one saved
+      await log.markPublished(handed, LATER);
+    }
+    expect(reads).toHaveBeenCalledTimes(3); // fromTable's, none of the relay's own
+    reads.mockRestore();
+    expect((await log.unpublished(10)).map((e) => e.position)).toEqual(['13']);
+  });
+
+  it('never hands out an event whose write was undone', async () => {
+    const { store, log } = openLog();
+    await log.unpublished(10); // caught up on an empty table: the tail holds what comes next
+    await appendAll(store, log, 1);
+    await expect(store.write(() => {
+      log.append(record('undone'));
+      throw new Error('the write fails after its event');
+    })).rejects.toThrow('the write fails');
+    await appendAll(store, log, 1);
+    const handed = await log.unpublished(10);
+    expect(handed.map((e) => e.subject)).not.toContain('undone');
+    expect(handed).toEqual(await fromTable(store, 10));
+  });
+
+  it('reads the table again when the relay falls far behind, and what it owes', async () => {
+    const { store, log } = openLog();
+    await log.unpublished(10);
+    await appendAll(store, log, 4_200); // past what the tail keeps
+    const first = await log.unpublished(256);
+    expect(first).toEqual(await fromTable(store, 256));
+    await log.markPublished(first.filter((_, i) => i !== 1), LATER); // the second one failed: owed
+    const again = await log.unpublished(256);
+    expect(again[0]).toEqual(first[1]);
+    expect(again).toEqual(await fromTable(store, 256));
+    expect(again).toHaveLength(256);
   });
 });

@@ -5,6 +5,7 @@ import { cloudEventRenderer, type EventRecord, type EventRenderer } from '../eve
 import { CommitSignal, waitUntil } from '../events/commit-signal.js';
 import { parsePosition } from '../events/event-position.js';
 import { OutboxBell } from '../events/outbox-bell.js';
+import { RelayTail } from './relay-tail.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 interface EventRow {
@@ -15,6 +16,9 @@ interface EventRow {
   time: number;
   body: string;
 }
+
+/** Events the relay may be behind by and still read from memory (see RelayTail): a few MiB of bodies. */
+const TAIL_CAPACITY = 4_096;
 
 /** Events purged per write, so that purging a long history never holds the event loop for long. */
 const PURGE_CHUNK = 5_000;
@@ -34,6 +38,9 @@ export class SqliteEventLog implements EventLog {
   /** Events appended since the last flush became durable: only such a flush rings the relay's bell. */
   private appended: string[] = [];
   private readonly insert: Statement<[string, string, string, number, string]>;
+  /** What this process appended past the relay's cursor, once a relay reads: see RelayTail. */
+  private readonly tail = new RelayTail<EventRow>(TAIL_CAPACITY);
+  private relayExpected = false;
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectAnyAfter: Statement<[number], { position: number }>;
   private readonly selectPurged: Statement<[], { through: number }>;
@@ -78,6 +85,7 @@ export class SqliteEventLog implements EventLog {
     );
     const saved = db.prepare<[], { after: number; owed: string }>('SELECT after, owed FROM events_relay').get()!;
     this.cursor = { after: saved.after, owed: JSON.parse(saved.owed) as number[] };
+    store.onRollback(() => this.tail.forget());
     store.onDurable(() => {
       this.signal.notify();
       if (this.appended.length === 0) return;
@@ -94,12 +102,16 @@ export class SqliteEventLog implements EventLog {
 
   /** Appends an event already rendered; call inside a `store.write`. */
   append(record: EventRecord): void {
-    this.insert.run(record.id, record.subject, record.type, record.time.getTime(), record.body);
-    this.appended.push(record.id);
+    const { id, subject, type, body } = record;
+    const time = record.time.getTime();
+    const position = Number(this.insert.run(id, subject, type, time, body).lastInsertRowid);
+    this.tail.add({ position, id, type, subject, time, body });
+    this.appended.push(id);
   }
 
   /** Events went into the table by a statement of the caller's own, inside a `store.write`: rings the relay too. */
   appendedElsewhere(ids: readonly string[]): void {
+    this.tail.forget();
     this.appended.push(...ids);
   }
 
@@ -131,18 +143,28 @@ export class SqliteEventLog implements EventLog {
 
   expectRelay(): void {
     this.bell.expectRelay();
+    this.relayExpected = true;
   }
 
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
     const from = this.cursor;
-    return this.store.read(() => {
-      // The owed events first (all below the cursor), then as much of the page past it as fits beside them.
-      const owed = from.owed.length ? this.selectAt.all(JSON.stringify(from.owed)) : [];
-      const page = this.selectAfter.all(from.after, Math.max(0, limit - owed.length));
+    const handOut = (owed: readonly EventRow[], page: readonly EventRow[]) => {
       const handed = [...owed.map((row) => ({ row, past: false })), ...page.map((row) => ({ row, past: true }))];
       this.lastRead = { from, handed };
       return handed.map(({ row }) => toLoggedEvent(row));
+    };
+    // Caught up, nothing owed: the tail has what was appended since, answered once it is durable as a read would be.
+    const kept = from.owed.length === 0 ? this.tail.after(from.after, limit) : undefined;
+    if (kept) return this.store.shown(handOut([], kept));
+    return this.store.read(() => {
+      // The owed events first (all below the cursor), then as much of the page past it as fits beside them.
+      const owed = from.owed.length ? this.selectAt.all(JSON.stringify(from.owed)) : [];
+      const pageLimit = Math.max(0, limit - owed.length);
+      const page = this.selectAfter.all(from.after, pageLimit);
+      // The table has nothing past this page: from here on the tail can hold every event the relay has not read.
+      if (this.relayExpected && page.length < pageLimit) this.tail.resume(page.length ? page[page.length - 1]!.position : from.after);
+      return handOut(owed, page);
     });
   }
 
