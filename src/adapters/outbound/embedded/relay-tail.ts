@@ -20,6 +20,11 @@ export class RelayTail<R extends { readonly position: number }> {
     this.from = position;
   }
 
+  /** Whether appended events are kept: otherwise `add` is not worth building a row for. */
+  get keeping(): boolean {
+    return this.from !== undefined;
+  }
+
   add(row: R): void {
     if (this.from === undefined) return;
     if (this.rows.length - this.start >= this.capacity) return this.forget();

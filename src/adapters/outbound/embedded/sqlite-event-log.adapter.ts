@@ -40,7 +40,6 @@ export class SqliteEventLog implements EventLog {
   private readonly insert: Statement<[string, string, string, number, string]>;
   /** What this process appended past the relay's cursor, once a relay reads: see RelayTail. */
   private readonly tail = new RelayTail<EventRow>(TAIL_CAPACITY);
-  private relayExpected = false;
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectAnyAfter: Statement<[number], { position: number }>;
   private readonly selectPurged: Statement<[], { through: number }>;
@@ -56,7 +55,7 @@ export class SqliteEventLog implements EventLog {
   /** Where the relay reads from (see RelayCursor): loaded at start, saved as the relay gets events acknowledged. */
   private cursor: RelayCursor;
   /** What the last `unpublished` handed out, which the next `markPublished` moves the cursor past. */
-  private lastRead: { readonly from: RelayCursor; readonly handed: readonly HandedEvent[] } | undefined;
+  private lastRead: RelayRead | undefined;
 
   constructor(private readonly store: SqliteDatabase, private readonly render: EventRenderer = cloudEventRenderer()) {
     const db = store.db;
@@ -105,7 +104,7 @@ export class SqliteEventLog implements EventLog {
     const { id, subject, type, body } = record;
     const time = record.time.getTime();
     const position = Number(this.insert.run(id, subject, type, time, body).lastInsertRowid);
-    this.tail.add({ position, id, type, subject, time, body });
+    if (this.tail.keeping) this.tail.add({ position, id, type, subject, time, body });
     this.appended.push(id);
   }
 
@@ -143,16 +142,14 @@ export class SqliteEventLog implements EventLog {
 
   expectRelay(): void {
     this.bell.expectRelay();
-    this.relayExpected = true;
   }
 
   unpublished(limit: number): Promise<readonly LoggedEvent[]> {
     this.bell.reading();
     const from = this.cursor;
     const handOut = (owed: readonly EventRow[], page: readonly EventRow[]) => {
-      const handed = [...owed.map((row) => ({ row, past: false })), ...page.map((row) => ({ row, past: true }))];
-      this.lastRead = { from, handed };
-      return handed.map(({ row }) => toLoggedEvent(row));
+      this.lastRead = { from, owed, page };
+      return [...owed, ...page].map(toLoggedEvent);
     };
     // Caught up, nothing owed: the tail has what was appended since, answered once it is durable as a read would be.
     const kept = from.owed.length === 0 ? this.tail.after(from.after, limit) : undefined;
@@ -163,7 +160,7 @@ export class SqliteEventLog implements EventLog {
       const pageLimit = Math.max(0, limit - owed.length);
       const page = this.selectAfter.all(from.after, pageLimit);
       // The table has nothing past this page: from here on the tail can hold every event the relay has not read.
-      if (this.relayExpected && page.length < pageLimit) this.tail.resume(page.length ? page[page.length - 1]!.position : from.after);
+      if (page.length < pageLimit) this.tail.resume(page.length ? page[page.length - 1]!.position : from.after);
       return handOut(owed, page);
     });
   }
@@ -177,7 +174,7 @@ export class SqliteEventLog implements EventLog {
     const read = this.lastRead;
     if (!read || events.length === 0) return;
     this.lastRead = undefined;
-    const next = advance(read.from, read.handed, new Set(events.map((event) => Number(event.position))));
+    const next = advance(read, new Set(events.map((event) => Number(event.position))));
     const below = Math.min(next.after + 1, next.owed[0] ?? Infinity);
     await this.store.write(() => {
       this.saveCursor.run(next.after, JSON.stringify(next.owed));
@@ -241,18 +238,17 @@ interface RelayCursor {
   readonly owed: readonly number[];
 }
 
-interface HandedEvent {
-  readonly row: EventRow;
-  /** Read past the cursor (a page of it), or owed. */
-  readonly past: boolean;
+/** One read of the relay: the cursor it started from, and what it handed out, owed events first, then the page past it. */
+interface RelayRead {
+  readonly from: RelayCursor;
+  readonly owed: readonly EventRow[];
+  readonly page: readonly EventRow[];
 }
 
-/** The cursor after the relay got `published` (by position) of what a read from `from` handed it. */
-function advance(from: RelayCursor, handed: readonly HandedEvent[], published: ReadonlySet<number>): RelayCursor {
-  const page = handed.filter((event) => event.past);
-  const after = page.length ? page[page.length - 1]!.row.position : from.after;
-  const owed = handed.filter(({ row }) => !published.has(row.position)).map(({ row }) => row.position);
-  return { after, owed };
+/** The cursor after the relay got `published` (by position) of what `read` handed it. */
+function advance({ from, owed, page }: RelayRead, published: ReadonlySet<number>): RelayCursor {
+  const after = page.length ? page[page.length - 1]!.position : from.after;
+  return { after, owed: [...owed, ...page].map((row) => row.position).filter((position) => !published.has(position)) };
 }
 
 /** The minute of `ms` since the epoch: the key of events_published_below. */
