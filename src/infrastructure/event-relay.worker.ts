@@ -10,7 +10,8 @@ import { SystemClock } from '../adapters/outbound/system/system-clock.adapter.js
 import { installTracing } from '../adapters/tracing.js';
 import { relayToJetStream, type RelayLog } from './event-relay.js';
 import { startOpenTelemetry, tracingRequested } from './opentelemetry.js';
-import type { FromRelay, HandedOut, RelayLevel, RelayThreadData, ToRelay } from './relay-thread.js';
+import { unpackPage, type RelayPage } from './relay-page.js';
+import type { FromRelay, RelayLevel, RelayThreadData, ToRelay } from './relay-thread.js';
 
 const port = parentPort!;
 const { broker, tuning } = workerData as RelayThreadData;
@@ -29,18 +30,20 @@ const call = <T>(body: CallBody): Promise<T> =>
 
 /** Commit times of events handed out and not yet acknowledged. */
 const committedAt = new CommitTimes();
+/** The events the last read handed out, by their index in it: how the other side is told which to mark. */
+let lastRead = new Map<LoggedEvent, number>();
 const events: RelaySource = {
   claimRelay: () => call<boolean>({ method: 'claimRelay' }),
   unpublished: async (limit) => {
-    const read = await call<HandedOut>({ method: 'unpublished', limit });
-    read.events.forEach((event, i) => {
-      const at = read.committedAt[i];
-      if (typeof at === 'number') committedAt.remember(event.id, at);
-    });
-    return read.events;
+    const read = unpackPage(await call<RelayPage>({ method: 'unpublished', limit }));
+    lastRead = new Map(read.map(({ event }, i) => [event, i]));
+    for (const { event, committedAt: at } of read) if (at !== undefined) committedAt.remember(event.id, at);
+    return read.map(({ event }) => event);
   },
-  markPublished: (published: readonly LoggedEvent[]) =>
-    call<void>({ method: 'markPublished', positions: published.map((event) => event.position) }),
+  markPublished: (published: readonly LoggedEvent[]) => {
+    const indexes = Uint32Array.from(published.flatMap((event) => lastRead.get(event) ?? []));
+    return call<void>({ method: 'markPublished', indexes });
+  },
   takeCommitTime: (id) => committedAt.take(id),
   waitForUnpublished: (timeoutMs, signal) =>
     new Promise<void>((resolve) => {
@@ -63,7 +66,7 @@ const log: RelayLog = { info: logAt('info'), warn: logAt('warn'), error: logAt('
 
 const metrics: RelayMetrics = {
   published: (count, delaysMs = []) => {
-    if (count > 0 || delaysMs.length > 0) send({ kind: 'published', count, delaysMs });
+    if (count > 0 || delaysMs.length > 0) send({ kind: 'published', count, delaysMs: Float64Array.from(delaysMs) });
   },
   failed: (reason) => send({ kind: 'failed', reason }),
 };

@@ -4,6 +4,7 @@ import type { Clock } from '../domain/ports/clock.port.js';
 import type { RelayMetrics } from '../adapters/inbound/http/metrics.js';
 import type { EventRelayTuning, EventsRunning, JetStreamBroker } from './event-relay.js';
 import type { Logger } from './logger.js';
+import { packPage, type RelayPage } from './relay-page.js';
 
 /** What the thread is started with. */
 export interface RelayThreadData {
@@ -24,18 +25,13 @@ export interface PortableError {
 export type FromRelay =
   | { readonly kind: 'call'; readonly id: number; readonly method: 'claimRelay' }
   | { readonly kind: 'call'; readonly id: number; readonly method: 'unpublished'; readonly limit: number }
-  | { readonly kind: 'call'; readonly id: number; readonly method: 'markPublished'; readonly positions: readonly string[] }
+  /** `indexes`: of the events the last `unpublished` handed out, those the broker acknowledged. */
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'markPublished'; readonly indexes: Uint32Array }
   | { readonly kind: 'call'; readonly id: number; readonly method: 'waitForUnpublished'; readonly timeoutMs: number }
   | { readonly kind: 'log'; readonly level: RelayLevel; readonly fields: Record<string, unknown>; readonly msg: string; readonly err?: PortableError }
-  | { readonly kind: 'published'; readonly count: number; readonly delaysMs: readonly number[] }
+  | { readonly kind: 'published'; readonly count: number; readonly delaysMs: Float64Array }
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'stopped' };
-
-/** Events as `unpublished` hands them to the thread, with when this process saw each commit (null: unknown). */
-export interface HandedOut {
-  readonly events: readonly LoggedEvent[];
-  readonly committedAt: ReadonlyArray<number | null>;
-}
 
 export type ToRelay =
   | { readonly kind: 'answer'; readonly id: number; readonly value?: unknown; readonly error?: string }
@@ -84,8 +80,8 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
     const startedAt = Date.now();
     const data: RelayThreadData = { broker: options.broker, tuning: options.tuning };
     const worker = new Worker(url, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64 } });
-    // What the last `unpublished` handed out, by position: the thread names the events to mark by it alone.
-    let handedOut = new Map<string, LoggedEvent>();
+    // What the last `unpublished` handed out: the thread names the events to mark by their index in it.
+    let handedOut: readonly LoggedEvent[] = [];
     let stoppedCleanly: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (stoppedCleanly = resolve));
     const answer = (id: number, work: () => Promise<unknown>) => {
@@ -105,14 +101,13 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
             case 'claimRelay':
               return answer(message.id, () => events.claimRelay());
             case 'unpublished':
-              return answer(message.id, async (): Promise<HandedOut> => {
-                const read = await events.unpublished(message.limit);
-                handedOut = new Map(read.map((event) => [event.position, event]));
-                return { events: read, committedAt: read.map((event) => events.takeCommitTime(event.id) ?? null) };
+              return answer(message.id, async (): Promise<RelayPage> => {
+                handedOut = await events.unpublished(message.limit);
+                return packPage(handedOut, handedOut.map((event) => events.takeCommitTime(event.id)));
               });
             case 'markPublished':
               return answer(message.id, () => {
-                const marked = message.positions.flatMap((position) => handedOut.get(position) ?? []);
+                const marked = Array.from(message.indexes, (i) => handedOut[i]).filter((event) => event !== undefined);
                 return events.markPublished(marked, options.clock.now());
               });
             case 'waitForUnpublished':

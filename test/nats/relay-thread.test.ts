@@ -52,7 +52,7 @@ describeWithNats('the relay on a thread of its own', () => {
     const clock = new FixedClock(new Date('2020-01-01T00:00:00Z'));
     relay = startRelayThread({
       broker: { url: NATS_URL, stream, subjectPrefix: prefix }, tuning: {}, events, clock, log: logger, worker: WORKER,
-      metrics: { published: (count, delaysMs = []) => (published.push(count), delays.push(...delaysMs)), failed: () => {} },
+      metrics: { published: (count, delaysMs = []) => (published.push(count), delays.push(...Array.from(delaysMs))), failed: () => {} },
     });
     recordOrders(events, 20); // committed once the relay is expected, as orders are in the service: each one timed
     await eventually(async () => (await events.backlog()).waiting, (waiting) => waiting === 0, 10_000, 'an empty outbox');

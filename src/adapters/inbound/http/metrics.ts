@@ -13,7 +13,7 @@ type Observer = { observe(value: number): void };
  * from commit to acknowledgement), and publishes that failed, by reason.
  */
 export interface RelayMetrics {
-  published(count: number, delaysMs?: readonly number[]): void;
+  published(count: number, delaysMs?: ArrayLike<number>): void;
   failed(reason: string): void;
 }
 
@@ -142,7 +142,7 @@ export class ServiceMetrics {
     return {
       published: (count, delaysMs = []) => {
         published.value += count;
-        for (const ms of delaysMs) delay.observe(ms / 1000);
+        for (let i = 0; i < delaysMs.length; i += 1) delay.observe(delaysMs[i]! / 1000);
       },
       failed: (reason) => {
         let series = byReason.get(reason);
