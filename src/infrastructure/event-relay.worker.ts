@@ -10,8 +10,9 @@ import { SystemClock } from '../adapters/outbound/system/system-clock.adapter.js
 import { installTracing } from '../adapters/tracing.js';
 import { relayToJetStream, type RelayLog } from './event-relay.js';
 import { startOpenTelemetry, tracingRequested } from './opentelemetry.js';
-import { unpackPage, type RelayPage } from './relay-page.js';
-import type { FromRelay, RelayLevel, RelayThreadData, ToRelay } from './relay-thread.js';
+import { DEFAULT_RELAY_BATCH } from '../application/relay-events.use-case.js';
+import { unpackPage } from './relay-page.js';
+import type { FromRelay, RelayLevel, RelayThreadData, ToRelay, TurnAnswer } from './relay-thread.js';
 
 const port = parentPort!;
 const { broker, tuning } = workerData as RelayThreadData;
@@ -32,29 +33,47 @@ const call = <T>(body: CallBody): Promise<T> =>
 const committedAt = new CommitTimes();
 /** The events the last read handed out, by their index in it: how the other side is told which to mark. */
 let lastRead = new Map<LoggedEvent, number>();
+/** What the next turn carries: the marks of the round before, and the wait the loop asked for since. */
+let marks: Uint32Array | undefined;
+let waitMs: number | undefined;
+/** The page the last turn brought, for the `unpublished` that follows its claim. */
+let page: LoggedEvent[] | undefined;
+
+/** Asks for a turn (see RelayTurn); true when this process holds the relay, with the page it read kept in `page`. */
+const turn = async (limit: number): Promise<boolean> => {
+  const asked = { limit, ...(marks ? { marks } : {}), ...(waitMs !== undefined ? { waitMs } : {}) };
+  [marks, waitMs, page] = [undefined, undefined, undefined];
+  const answer = await call<TurnAnswer>({ method: 'turn', ...asked });
+  if (!answer.claimed) return false;
+  const read = unpackPage(answer.page);
+  lastRead = new Map(read.map(({ event }, i) => [event, i]));
+  for (const { event, committedAt: at } of read) if (at !== undefined) committedAt.remember(event.id, at);
+  page = read.map(({ event }) => event);
+  return true;
+};
+
+/**
+ * The outbox as the relay loop sees it on this thread, one message a round: a claim asks for a turn, which marks
+ * what the round before had acknowledged, waits if the loop asked to, and reads the page the loop's `unpublished`
+ * then gets. So marking and waiting resolve here at once and happen there, in that order, before the next read.
+ * Whatever the thread had acknowledged and not yet sent over when it dies is read and sent again; the stream drops
+ * the duplicates by their Nats-Msg-Id.
+ */
 const events: RelaySource = {
-  claimRelay: () => call<boolean>({ method: 'claimRelay' }),
+  claimRelay: () => turn(tuning.batch ?? DEFAULT_RELAY_BATCH),
   unpublished: async (limit) => {
-    const read = unpackPage(await call<RelayPage>({ method: 'unpublished', limit }));
-    lastRead = new Map(read.map(({ event }, i) => [event, i]));
-    for (const { event, committedAt: at } of read) if (at !== undefined) committedAt.remember(event.id, at);
-    return read.map(({ event }) => event);
+    if (!page && !(await turn(limit))) return [];
+    const read = page ?? [];
+    page = undefined;
+    return read;
   },
-  markPublished: (published: readonly LoggedEvent[]) => {
-    const indexes = Uint32Array.from(published.flatMap((event) => lastRead.get(event) ?? []));
-    return call<void>({ method: 'markPublished', indexes });
+  markPublished: async (published: readonly LoggedEvent[]) => {
+    marks = Uint32Array.from(published.flatMap((event) => lastRead.get(event) ?? []));
   },
   takeCommitTime: (id) => committedAt.take(id),
-  waitForUnpublished: (timeoutMs, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      signal?.addEventListener('abort', done, { once: true });
-      call<void>({ method: 'waitForUnpublished', timeoutMs }).then(done, done);
-    }),
+  waitForUnpublished: async (timeoutMs) => {
+    waitMs = timeoutMs;
+  },
 };
 
 const logAt = (level: RelayLevel) => (fields: object, msg: string) => {
@@ -87,6 +106,7 @@ port.on('message', (message: ToRelay) => {
   void (async () => {
     try {
       await (await relay).stop();
+      if (marks) await call<void>({ method: 'markPublished', marks }); // the last round's, which no turn carried
       await telemetry?.shutdown();
     } finally {
       send({ kind: 'stopped' });

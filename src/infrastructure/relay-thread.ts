@@ -21,13 +21,25 @@ export interface PortableError {
   readonly stack?: string;
 }
 
-/** From the relay's thread: a call on the outbox, a log line, or what a round did for the metrics. */
+/**
+ * One turn of the relay as the thread asks for it: first mark what the broker acknowledged of the last page
+ * (`marks`, indexes into it), then, when the relay was caught up, wait for a commit (`waitMs`), then claim the relay
+ * and, if this process holds it, read up to `limit` events. One message each way per round: every message posted
+ * across wakes the other thread, and on two cores each wake-up takes the core from the thread answering requests.
+ */
+export interface RelayTurn {
+  readonly marks?: Uint32Array;
+  readonly waitMs?: number;
+  readonly limit: number;
+}
+
+/** A turn's answer: whether this process holds the relay, and the page it read if so. */
+export type TurnAnswer = { readonly claimed: false } | { readonly claimed: true; readonly page: RelayPage };
+
+/** From the relay's thread: a turn (or, as it stops, its last marks), a log line, or what a round did for the metrics. */
 export type FromRelay =
-  | { readonly kind: 'call'; readonly id: number; readonly method: 'claimRelay' }
-  | { readonly kind: 'call'; readonly id: number; readonly method: 'unpublished'; readonly limit: number }
-  /** `indexes`: of the events the last `unpublished` handed out, those the broker acknowledged. */
-  | { readonly kind: 'call'; readonly id: number; readonly method: 'markPublished'; readonly indexes: Uint32Array }
-  | { readonly kind: 'call'; readonly id: number; readonly method: 'waitForUnpublished'; readonly timeoutMs: number }
+  | ({ readonly kind: 'call'; readonly id: number; readonly method: 'turn' } & RelayTurn)
+  | { readonly kind: 'call'; readonly id: number; readonly method: 'markPublished'; readonly marks: Uint32Array }
   | { readonly kind: 'log'; readonly level: RelayLevel; readonly fields: Record<string, unknown>; readonly msg: string; readonly err?: PortableError }
   | { readonly kind: 'published'; readonly count: number; readonly delaysMs: Float64Array }
   | { readonly kind: 'failed'; readonly reason: string }
@@ -61,7 +73,7 @@ const LIVED_LONG_MS = 60_000;
  * The relay to JetStream, run on a worker thread. The NATS client's work (encoding, the socket, parsing
  * acknowledgements, their timers and garbage) is most of what relaying costs, and on the request thread it took
  * about a fifth of the CPU an order needs. The thread keeps only that: the outbox stays here, in the store's one
- * connection, and the thread reaches it by messages (claim, read, mark, wait), so every backend relays the same
+ * connection, and the thread reaches it by one message a round (see RelayTurn), so every backend relays the same
  * way and what counts as published is still decided by the store. The thread's logs and metrics come back here.
  * A thread that dies is started again (after 1 s, longer while it keeps dying); what it had read but not marked is
  * read again.
@@ -82,6 +94,10 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
     const worker = new Worker(url, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64 } });
     // What the last `unpublished` handed out: the thread names the events to mark by their index in it.
     let handedOut: readonly LoggedEvent[] = [];
+    const mark = (indexes: Uint32Array) => {
+      const marked = Array.from(indexes, (i) => handedOut[i]).filter((event) => event !== undefined);
+      return events.markPublished(marked, options.clock.now());
+    };
     let stoppedCleanly: () => void = () => {};
     const stopped = new Promise<void>((resolve) => (stoppedCleanly = resolve));
     const answer = (id: number, work: () => Promise<unknown>) => {
@@ -97,23 +113,14 @@ export function startRelayThread(options: RelayThreadOptions): EventsRunning {
     worker.on('message', (message: FromRelay) => {
       switch (message.kind) {
         case 'call':
-          switch (message.method) {
-            case 'claimRelay':
-              return answer(message.id, () => events.claimRelay());
-            case 'unpublished':
-              return answer(message.id, async (): Promise<RelayPage> => {
-                handedOut = await events.unpublished(message.limit);
-                return packPage(handedOut, handedOut.map((event) => events.takeCommitTime(event.id)));
-              });
-            case 'markPublished':
-              return answer(message.id, () => {
-                const marked = Array.from(message.indexes, (i) => handedOut[i]).filter((event) => event !== undefined);
-                return events.markPublished(marked, options.clock.now());
-              });
-            case 'waitForUnpublished':
-              return answer(message.id, () => events.waitForUnpublished(message.timeoutMs, stopping.signal));
-          }
-          return;
+          if (message.method === 'markPublished') return answer(message.id, () => mark(message.marks));
+          return answer(message.id, async (): Promise<TurnAnswer> => {
+            if (message.marks) await mark(message.marks);
+            if (message.waitMs !== undefined) await events.waitForUnpublished(message.waitMs, stopping.signal);
+            if (!(await events.claimRelay())) return { claimed: false };
+            handedOut = await events.unpublished(message.limit);
+            return { claimed: true, page: packPage(handedOut, handedOut.map((event) => events.takeCommitTime(event.id))) };
+          });
         case 'log':
           return log[message.level]({ ...message.fields, ...(message.err ? { err: revived(message.err) } : {}) }, message.msg);
         case 'published':
