@@ -6,6 +6,7 @@
 //           "variants": [{ "name": "default", "env": { "STORAGE_BACKEND": "memory" } },
 //                        { "name": "no-logs", "env": { "STORAGE_BACKEND": "memory", "LOG_LEVEL": "silent" },
 //                          "main": "/path/to/other/dist/infrastructure/main.js" }] }
+//   Streams named by a variant's EVENTS_NATS_STREAM are deleted at the end.
 //   A variant runs with the node flags of the image's CMD (or its own "nodeArgs" in their place) and the image's
 //   environment under its own "env";
 //   { "name": "koa-floor", "script": "koa-floor-server.mjs" } runs one of the bench's own servers instead (its
@@ -14,6 +15,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { freePort, runLoad, sampleRss, startServer } from './processes.mjs';
 import { median } from './rounds.mjs';
 import { PRODUCTION_ENV, PRODUCTION_NODE_ARGS, SERVICE_MAIN } from './targets.mjs';
@@ -67,4 +70,19 @@ try {
 } finally {
   for (const server of servers) await server.stop();
   if (process.env.BENCH_KEEP !== '1') rmSync(work, { recursive: true, force: true });
+  await deleteStreams(variants).catch((error) => process.stderr.write(`deleting streams: ${error.message}\n`));
+}
+
+/** The JetStream streams the variants relayed to (their EVENTS_NATS_STREAM), which would otherwise keep every event. */
+async function deleteStreams(relaying) {
+  const streams = relaying.filter((v) => v.env?.EVENTS_NATS_URL && v.env.EVENTS_NATS_STREAM);
+  for (const { env } of streams) {
+    const nc = await connect({ servers: new URL(env.EVENTS_NATS_URL.split(',')[0]).host, timeout: 2000 });
+    try {
+      const manager = await jetstreamManager(nc);
+      await manager.streams.delete(env.EVENTS_NATS_STREAM).catch(() => {}); // never created: nothing to delete
+    } finally {
+      await nc.close();
+    }
+  }
 }
