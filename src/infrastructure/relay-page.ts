@@ -2,9 +2,9 @@ import type { LoggedEvent } from '../application/ports/event-log.port.js';
 
 /**
  * A page of the outbox as it crosses to the relay's thread: every text field of every event in one string, with
- * their lengths, and the two numbers of each event in a typed array. A message is copied when it is posted, and an
- * array of event objects (six fields and a Date each) cost that copy most of what relaying costs the thread that
- * answers requests (about 4 µs an event); one string and two typed arrays copy as three blocks of memory.
+ * their lengths, and the two numbers of each event in a typed array. A message is copied when it is posted: an
+ * array of event objects (six fields and a Date each) is copied field by field and leaves garbage on both threads,
+ * while one string and two typed arrays copy as three blocks of memory.
  */
 export interface RelayPage {
   /** position, id, type, subject and body of each event, in that order, one after another. */
@@ -23,11 +23,14 @@ export function packPage(events: readonly LoggedEvent[], committedAt: ReadonlyAr
   const lengths = new Uint32Array(events.length * FIELDS);
   const times = new Float64Array(events.length * 2);
   events.forEach((event, i) => {
-    const fields = [event.position, event.id, event.type, event.subject, event.body];
-    fields.forEach((field, f) => {
-      parts.push(field);
-      lengths[i * FIELDS + f] = field.length;
-    });
+    // No array per event: this runs on the thread that answers requests, for every event relayed.
+    const base = i * FIELDS;
+    parts.push(event.position, event.id, event.type, event.subject, event.body);
+    lengths[base] = event.position.length;
+    lengths[base + 1] = event.id.length;
+    lengths[base + 2] = event.type.length;
+    lengths[base + 3] = event.subject.length;
+    lengths[base + 4] = event.body.length;
     times[i * 2] = event.time.getTime();
     times[i * 2 + 1] = committedAt[i] ?? Number.NaN;
   });
